@@ -1,0 +1,249 @@
+#include "metrics/ptb_tokenizer.h"
+
+#include <stdexcept>
+#include <string_view>
+
+#include "metrics/java_lowercase.h"
+#include "metrics/ptb_lexer.h"
+#include "metrics/utf8.h"
+
+namespace captioner::metrics {
+namespace {
+
+bool ends_line_in_java(char16_t c) {
+  return c == u'\n' || c == u'\r' || c == 0x0B || c == 0x0C || c == 0x85 || c == 0x2028 ||
+         c == 0x2029;
+}
+
+// The text the reference tokenizes: captions joined by '\n', plus the 0 unit the
+// lexer needs at its limit.
+std::u16string join_captions(const std::vector<std::string>& captions) {
+  std::u16string text;
+  for (std::size_t i = 0; i < captions.size(); ++i) {
+    if (i > 0) text += u'\n';
+    const std::size_t start = text.size();
+    append_utf8_as_utf16(captions[i], text);
+    for (std::size_t k = start; k < text.size(); ++k) {
+      if (ends_line_in_java(text[k])) text[k] = u' ';
+    }
+  }
+  text += u'\0';
+  return text;
+}
+
+std::u16string replace_all(std::u16string_view s, std::u16string_view from, std::u16string_view to) {
+  std::u16string out;
+  std::size_t start = 0;
+  for (std::size_t at = s.find(from); at != s.npos; at = s.find(from, start)) {
+    out.append(s.substr(start, at - start)).append(to);
+    start = at + from.size();
+  }
+  return out.append(s.substr(start));
+}
+
+bool any_of_units(char16_t c, std::u16string_view set) { return set.find(c) != set.npos; }
+
+void replace_units(std::u16string& s, std::u16string_view set, std::u16string_view to) {
+  std::u16string out;
+  out.reserve(s.size());
+  for (const char16_t c : s) {
+    if (any_of_units(c, set)) {
+      out += to;
+    } else {
+      out += c;
+    }
+  }
+  s = std::move(out);
+}
+
+// Java's (?i:&amp;) without UNICODE_CASE: ASCII case-insensitive.
+void normalize_ampersand_entities(std::u16string& s) {
+  static constexpr std::u16string_view kEntity = u"&amp;";
+  std::u16string out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    bool entity = i + kEntity.size() <= s.size();
+    for (std::size_t k = 0; entity && k < kEntity.size(); ++k) {
+      const char16_t c = s[i + k];
+      const char16_t lower = (c >= u'A' && c <= u'Z') ? static_cast<char16_t>(c + 32) : c;
+      entity = lower == kEntity[k];
+    }
+    if (entity) {
+      out += u'&';
+      i += kEntity.size();
+    } else {
+      out += s[i++];
+    }
+  }
+  s = std::move(out);
+}
+
+// PTBLexer's latexQuotes: ASCII quotes by the guessed side, typographic ones by shape.
+void normalize_quotes(std::u16string& s, bool opening) {
+  s = replace_all(s, u"&apos;", opening ? u"`" : u"'");
+  replace_units(s, u"'", opening ? u"`" : u"'");
+  s = replace_all(s, u"&quot;", opening ? u"``" : u"''");
+  replace_units(s, u"\"", opening ? u"``" : u"''");
+  replace_units(s, u"\u0091\u2018\u201B\u2039", u"`");
+  replace_units(s, u"\u0092\u2019\u203A", u"'");
+  replace_units(s, u"\u0093\u201C\u00AB", u"``");
+  replace_units(s, u"\u0094\u201D\u00BB", u"''");
+}
+
+void escape_parentheses(std::u16string& s) {
+  replace_units(s, u"(", u"-LRB-");
+  replace_units(s, u")", u"-RRB-");
+}
+
+std::u16string remove_soft_hyphens(std::u16string_view s) {
+  std::u16string out;
+  for (const char16_t c : s) {
+    if (c != 0x00AD) out += c;
+  }
+  return out.empty() ? std::u16string(u"-") : out;
+}
+
+// The token text for a match, and how many units the lexer consumes (a few rules
+// give some of the match back to be lexed again).
+struct Emitted {
+  std::u16string text;
+  std::size_t consumed;
+};
+
+Emitted apply_action(PtbAction action, std::u16string_view match) {
+  std::u16string text(match);
+  std::size_t consumed = match.size();
+  switch (action) {
+    case PtbAction::kRemoveSoftHyphens:
+      text = remove_soft_hyphens(match);
+      break;
+    case PtbAction::kSplitAfter3:
+    case PtbAction::kSplitAfter2:
+      consumed = action == PtbAction::kSplitAfter3 ? 3 : 2;
+      text.resize(consumed);
+      break;
+    case PtbAction::kSpacesToNbsp:
+      replace_units(text, u" ", u"\u00A0");
+      break;
+    case PtbAction::kDash:
+      text = u"--";
+      break;
+    case PtbAction::kAmpersand:
+      normalize_ampersand_entities(text);
+      break;
+    case PtbAction::kOpeningQuote:
+    case PtbAction::kClosingQuote:
+      normalize_quotes(text, action == PtbAction::kOpeningQuote);
+      break;
+    case PtbAction::kFraction:
+      replace_units(text, u"\u00BC", u"1/4");
+      replace_units(text, u"\u00BD", u"1/2");
+      replace_units(text, u"\u00BE", u"3/4");
+      replace_units(text, u"\u2153", u"1/3");
+      replace_units(text, u"\u2154", u"2/3");
+      break;
+    case PtbAction::kCurrency:
+      replace_units(text, u"\u00A2", u"cents");
+      replace_units(text, u"\u00A3", u"#");
+      replace_units(text, u"\u0080\u00A4\u20A0\u20AC", u"$");
+      break;
+    case PtbAction::kAcronymBeforeSentence:
+      // "I." gives "I" and then "."; longer acronyms keep their period and give
+      // another "." for the sentence end.
+      consumed = match.size() - 1;
+      if (match.size() == 2) text.resize(1);
+      break;
+    case PtbAction::kKeepAndRepeatPeriod:
+      consumed = match.size() - 1;
+      break;
+    case PtbAction::kPhone:
+      replace_units(text, u" ", u"\u00A0");
+      escape_parentheses(text);
+      break;
+    case PtbAction::kLessThan:
+      text = u"<";
+      break;
+    case PtbAction::kGreaterThan:
+      text = u">";
+      break;
+    case PtbAction::kParenthesesEscaped:
+      escape_parentheses(text);
+      break;
+    case PtbAction::kLeftBrace:
+      text = u"-LCB-";
+      break;
+    case PtbAction::kRightBrace:
+      text = u"-RCB-";
+      break;
+    case PtbAction::kLeftBracket:
+      text = u"-LSB-";
+      break;
+    case PtbAction::kRightBracket:
+      text = u"-RSB-";
+      break;
+    case PtbAction::kLeftParenthesis:
+      text = u"-LRB-";
+      break;
+    case PtbAction::kRightParenthesis:
+      text = u"-RRB-";
+      break;
+    case PtbAction::kHyphens:
+      if (match.size() == 3 || match.size() == 4) text = u"--";
+      break;
+    case PtbAction::kEllipsis:
+      text = u"...";
+      break;
+    case PtbAction::kKeep:
+      break;
+    case PtbAction::kEnd:
+    case PtbAction::kSkip:
+    case PtbAction::kNewline:
+    case PtbAction::kUntokenizable:
+      throw std::logic_error("PTB action without a token");
+  }
+  return {std::move(text), consumed};
+}
+
+}  // namespace
+
+std::vector<std::string> ptb_tokenize_lines(const std::vector<std::string>& captions) {
+  std::vector<std::string> lines;
+  lines.reserve(captions.size());
+  if (captions.empty()) return lines;
+  const std::u16string text = join_captions(captions);
+  std::u16string symbols(text.size(), u'\0');
+  for (std::size_t i = 0; i < text.size(); ++i) symbols[i] = ptb_symbol(text[i]);
+  const char16_t* const limit = symbols.data() + symbols.size() - 1;
+  std::string line;
+  std::size_t pos = 0;
+  for (;;) {
+    const PtbMatch m = ptb_match(symbols.data() + pos, limit);
+    if (m.action == PtbAction::kEnd || m.action == PtbAction::kNewline) {
+      lines.push_back(std::move(line));
+      line.clear();
+      if (m.action == PtbAction::kEnd) break;
+      pos += m.length;
+      continue;
+    }
+    if (m.action == PtbAction::kSkip || m.action == PtbAction::kUntokenizable) {
+      pos += m.length;
+      continue;
+    }
+    const Emitted token = apply_action(m.action, std::u16string_view(text).substr(pos, m.length));
+    if (!line.empty()) line += ' ';
+    append_utf16_as_utf8(java_lowercase(token.text), line);
+    pos += token.consumed;
+  }
+  if (lines.size() != captions.size()) {
+    throw std::logic_error("PTB tokenizer lost the alignment of captions and lines");
+  }
+  return lines;
+}
+
+std::vector<std::string> PtbTokenizer::tokenize(const std::vector<std::string>& captions) const {
+  std::vector<std::string> lines = ptb_tokenize_lines(captions);
+  for (std::string& line : lines) line = remove_punctuation_tokens(line);
+  return lines;
+}
+
+}  // namespace captioner::metrics
