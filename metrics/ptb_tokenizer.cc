@@ -126,7 +126,7 @@ Emitted apply_action(PtbAction action, std::u16string_view match) {
       replace_units(text, u" ", u"\u00A0");
       break;
     case PtbAction::kDash:
-      text = u"--";
+      text = std::u16string(u"--");
       break;
     case PtbAction::kAmpersand:
       normalize_ampersand_entities(text);
@@ -161,37 +161,37 @@ Emitted apply_action(PtbAction action, std::u16string_view match) {
       escape_parentheses(text);
       break;
     case PtbAction::kLessThan:
-      text = u"<";
+      text = std::u16string(u"<");
       break;
     case PtbAction::kGreaterThan:
-      text = u">";
+      text = std::u16string(u">");
       break;
     case PtbAction::kParenthesesEscaped:
       escape_parentheses(text);
       break;
     case PtbAction::kLeftBrace:
-      text = u"-LCB-";
+      text = std::u16string(u"-LCB-");
       break;
     case PtbAction::kRightBrace:
-      text = u"-RCB-";
+      text = std::u16string(u"-RCB-");
       break;
     case PtbAction::kLeftBracket:
-      text = u"-LSB-";
+      text = std::u16string(u"-LSB-");
       break;
     case PtbAction::kRightBracket:
-      text = u"-RSB-";
+      text = std::u16string(u"-RSB-");
       break;
     case PtbAction::kLeftParenthesis:
-      text = u"-LRB-";
+      text = std::u16string(u"-LRB-");
       break;
     case PtbAction::kRightParenthesis:
-      text = u"-RRB-";
+      text = std::u16string(u"-RRB-");
       break;
     case PtbAction::kHyphens:
       if (match.size() == 3 || match.size() == 4) text = u"--";
       break;
     case PtbAction::kEllipsis:
-      text = u"...";
+      text = std::u16string(u"...");
       break;
     case PtbAction::kKeep:
       break;

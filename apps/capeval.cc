@@ -1,0 +1,83 @@
+// capeval: score captions against references exactly as pycocoevalcap 1.2 does.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "metrics/capeval.h"
+#include "util/error.h"
+
+namespace po = boost::program_options;
+using captioner::metrics::CapevalOptions;
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage:
+  capeval --references ANNOTATIONS.json --results RESULTS.json [--json SCORES.json]
+  capeval --hypotheses HYPS.txt --references REFS1.txt [REFS2.txt ...] [--json SCORES.json]
+  capeval --tokenize CAPTIONS.txt
+
+Scores candidate captions with BLEU-1..4, ROUGE-L and CIDEr-D exactly as the COCO
+caption evaluation (pycocoevalcap 1.2) does, PTB tokenization included.
+
+Options)";
+
+int run(int argc, char** argv) {
+  CapevalOptions options;
+  std::string tokenization = "ptb";
+  std::string tokenize_input;
+  po::options_description described(kUsage);
+  described.add_options()
+      ("help,h", "show this help")
+      ("version", "print the version")
+      ("references", po::value(&options.references)->multitoken(),
+       "COCO annotation JSON (with --results), or one or more line-aligned reference text files "
+       "(with --hypotheses)")
+      ("results", po::value(&options.results), "COCO results JSON: [{\"image_id\", \"caption\"}, ...]")
+      ("hypotheses", po::value(&options.hypotheses), "plain text, one candidate caption per line")
+      ("json", po::value(&options.json_output),
+       "also write corpus and per-image scores with the settings and input hashes to this file")
+      ("tokenization", po::value(&tokenization)->default_value(tokenization),
+       "ptb: pycocoevalcap's Stanford PTB tokenizer, lower-cased, punctuation removed; "
+       "pretokenized: split on whitespace, lower-cased, punctuation removed")
+      ("tokenize", po::value(&tokenize_input),
+       "only tokenize this file's lines as the Stanford jar does (-preserveLines -lowerCase)");
+  po::variables_map variables;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(described).run(), variables);
+    po::notify(variables);
+  } catch (const po::error& error) {
+    throw captioner::InputError(std::string(error.what()) + " (see capeval --help)");
+  }
+  if (variables.count("help") || argc == 1) {
+    std::cout << described << '\n';
+    return 0;
+  }
+  if (variables.count("version")) {
+    std::cout << "capeval " << captioner::metrics::kCapevalVersion << " (pycocoevalcap 1.2 parity)\n";
+    return 0;
+  }
+  if (!tokenize_input.empty()) {
+    captioner::metrics::run_tokenize(tokenize_input, std::cout);
+    return 0;
+  }
+  try {
+    options.tokenization = captioner::metrics::parse_tokenization_mode(tokenization);
+  } catch (const std::invalid_argument& error) {
+    throw captioner::InputError(std::string("--tokenization: ") + error.what());
+  }
+  captioner::metrics::run_capeval(options, std::cout, std::cerr);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const captioner::InputError& error) {
+    std::cerr << "capeval: " << error.what() << '\n';
+    return 1;
+  }
+}

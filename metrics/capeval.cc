@@ -1,0 +1,122 @@
+#include "metrics/capeval.h"
+
+#include <cstdio>
+#include <iomanip>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "metrics/caption_io.h"
+#include "metrics/ptb_tokenizer.h"
+#include "metrics/scorer.h"
+#include "util/error.h"
+#include "util/file.h"
+
+namespace captioner::metrics {
+namespace {
+
+using nlohmann::json;
+
+// METEOR needs its jar-free reimplementation and data (issue 6); until then it is
+// reported as unavailable, never approximated.
+constexpr std::string_view kMeteorUnavailable = "not implemented in this version of capeval";
+
+LoadedCaptions load(const CapevalOptions& options) {
+  const bool coco = !options.results.empty();
+  const bool text = !options.hypotheses.empty();
+  if (coco == text) {
+    throw InputError("give either --results (COCO JSON) or --hypotheses (plain text), with --references");
+  }
+  if (options.references.empty()) throw InputError("--references is required");
+  if (coco) {
+    if (options.references.size() != 1) {
+      throw InputError("COCO mode takes one --references annotation file, not " +
+                       std::to_string(options.references.size()));
+    }
+    return read_coco_captions(options.references.front(), options.results);
+  }
+  return read_text_captions(options.hypotheses, options.references);
+}
+
+std::size_t count_references(const CaptionSet& captions) {
+  std::size_t count = 0;
+  for (const auto& references : captions.references) count += references.size();
+  return count;
+}
+
+json json_report(const CapevalOptions& options, const LoadedCaptions& loaded, const Evaluation& evaluation) {
+  json report;
+  report["tool"] = {{"name", "capeval"}, {"version", kCapevalVersion}, {"reference", "pycocoevalcap 1.2"}};
+  json inputs = json::array();
+  for (const InputFile& file : loaded.files) {
+    inputs.push_back({{"path", file.path}, {"bytes", file.bytes}, {"sha256", file.sha256}});
+  }
+  report["settings"] = {{"mode", options.results.empty() ? "text" : "coco"},
+                        {"tokenization", tokenization_mode_name(options.tokenization)},
+                        {"inputs", inputs}};
+  report["counts"] = {{"images", loaded.captions.size()},
+                      {"references", count_references(loaded.captions)},
+                      {"images_without_result", loaded.images_without_result}};
+  json corpus = json::object();
+  for (const MetricScore& score : evaluation.scores) corpus[score.name] = score.corpus;
+  report["corpus"] = corpus;
+  report["unavailable"] = {{"METEOR", kMeteorUnavailable}};
+  const BleuStatistics& bleu = evaluation.bleu_statistics;
+  report["bleu_statistics"] = {{"testlen", bleu.candidate_length},
+                               {"reflen", bleu.reference_length},
+                               {"guess", bleu.guess},
+                               {"correct", bleu.correct}};
+  json per_image = json::array();
+  for (std::size_t i = 0; i < loaded.captions.size(); ++i) {
+    json image = {{"image_id", json::parse(loaded.captions.image_ids[i])}};
+    for (const MetricScore& score : evaluation.scores) image[score.name] = score.per_image[i];
+    per_image.push_back(std::move(image));
+  }
+  report["per_image"] = std::move(per_image);
+  return report;
+}
+
+void print_table(const LoadedCaptions& loaded, const Evaluation& evaluation, TokenizationMode tokenization,
+                 std::ostream& out) {
+  out << "capeval " << kCapevalVersion << ": " << loaded.captions.size() << " images, "
+      << count_references(loaded.captions) << " references, " << tokenization_mode_name(tokenization)
+      << " tokenization\n";
+  auto row = [&out](std::string_view name) -> std::ostream& {
+    return out << "  " << std::left << std::setw(9) << name;
+  };
+  for (const MetricScore& score : evaluation.scores) {
+    if (score.name == "ROUGE_L") row("METEOR") << "unavailable (" << kMeteorUnavailable << ")\n";
+    row(score.name) << std::fixed << std::setprecision(6) << score.corpus << '\n';
+  }
+}
+
+}  // namespace
+
+void run_capeval(const CapevalOptions& options, std::ostream& out, std::ostream& log) {
+  const LoadedCaptions loaded = load(options);
+  if (loaded.images_without_result > 0) {
+    log << "capeval: note: " << loaded.images_without_result << " annotated images have no result and are not "
+        << "scored (as in pycocoevalcap's demo)\n";
+  }
+  const Evaluation evaluation = evaluate(loaded.captions, options.tokenization);
+  if (!options.json_output.empty()) {
+    write_file_atomically(options.json_output, json_report(options, loaded, evaluation).dump(1) + "\n");
+  }
+  print_table(loaded, evaluation, options.tokenization, out);
+}
+
+void run_tokenize(const std::filesystem::path& input, std::ostream& out) {
+  const std::string text = read_text_file(input).text;
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  for (const std::string& line : ptb_tokenize_lines(lines)) out << line << '\n';
+}
+
+}  // namespace captioner::metrics

@@ -1,0 +1,94 @@
+#include "metrics/ngrams.h"
+
+#include "metrics/utf8.h"
+
+namespace captioner::metrics {
+
+std::uint32_t NgramIndex::word_id(std::string_view word) {
+  const auto [it, inserted] =
+      words_.try_emplace(std::string(word), static_cast<std::uint32_t>(words_.size()));
+  return it->second;
+}
+
+namespace {
+
+std::size_t slot_of(std::uint64_t key, std::size_t mask) {
+  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+}
+
+}  // namespace
+
+void NgramIndex::grow() {
+  std::vector<Slot> old(table_.size() * 2);
+  old.swap(table_);
+  const std::size_t mask = table_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.key == kEmpty) continue;
+    std::size_t at = slot_of(slot.key, mask);
+    while (table_[at].key != kEmpty) at = (at + 1) & mask;
+    table_[at] = slot;
+  }
+}
+
+std::uint32_t NgramIndex::extend(std::uint32_t prefix, std::uint32_t word) {
+  const std::uint64_t key = (static_cast<std::uint64_t>(prefix) << 32) | word;
+  const std::size_t mask = table_.size() - 1;
+  std::size_t at = slot_of(key, mask);
+  while (table_[at].key != kEmpty) {
+    if (table_[at].key == key) return table_[at].id;
+    at = (at + 1) & mask;
+  }
+  table_[at] = {key, next_id_};
+  slot_.push_back(0);
+  stamp_.push_back(0);
+  const std::uint32_t id = next_id_++;
+  if (2 * std::size_t{next_id_} > table_.size()) grow();
+  return id;
+}
+
+SentenceNgrams NgramIndex::count(std::string_view sentence) {
+  std::vector<std::uint32_t> words;
+  for (const std::string_view word : split_python_whitespace(sentence)) {
+    words.push_back(word_id(word));
+  }
+  SentenceNgrams result;
+  result.length = words.size();
+  ++sentence_;
+  // ids[i] is the id of the n-gram of the current order that starts at word i.
+  std::vector<std::uint32_t> ids(words.size(), 0);
+  for (int order = 1; order <= kMaxNgramOrder; ++order) {
+    if (words.size() < static_cast<std::size_t>(order)) break;
+    const std::size_t starts = words.size() - static_cast<std::size_t>(order) + 1;
+    for (std::size_t i = 0; i < starts; ++i) {
+      const std::uint32_t prefix = order == 1 ? 0 : ids[i] + 1;
+      const std::uint32_t id = extend(prefix, words[i + static_cast<std::size_t>(order) - 1]);
+      ids[i] = id;
+      if (stamp_[id] == sentence_) {
+        ++result.ngrams[slot_[id]].count;
+      } else {
+        stamp_[id] = sentence_;
+        slot_[id] = static_cast<std::uint32_t>(result.ngrams.size());
+        result.ngrams.push_back({id, 1, order});
+      }
+    }
+  }
+  return result;
+}
+
+CorpusNgrams count_corpus_ngrams(const TokenizedCorpus& corpus) {
+  check_corpus(corpus);
+  NgramIndex index;
+  CorpusNgrams counted;
+  counted.candidates.reserve(corpus.size());
+  counted.references.resize(corpus.size());
+  for (std::size_t image = 0; image < corpus.size(); ++image) {
+    for (const std::string& reference : corpus.references[image]) {
+      counted.references[image].push_back(index.count(reference));
+    }
+    counted.candidates.push_back(index.count(corpus.candidates[image]));
+  }
+  counted.distinct_ngrams = index.size();
+  return counted;
+}
+
+}  // namespace captioner::metrics

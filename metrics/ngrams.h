@@ -1,0 +1,72 @@
+#pragma once
+// N-gram counting shared by BLEU and CIDEr-D: words and n-grams are interned to dense
+// ids once per corpus, so the scorers compare integers, never strings.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "metrics/corpus.h"
+
+namespace captioner::metrics {
+
+constexpr int kMaxNgramOrder = 4;
+
+struct NgramCount {
+  std::uint32_t id;     // dense over every n-gram of every order seen in the corpus
+  std::uint32_t count;  // occurrences in the sentence
+  int order;            // 1..kMaxNgramOrder
+};
+
+// The n-grams of one sentence, in pycocoevalcap's insertion order: all 1-grams by
+// first occurrence, then all 2-grams, and so on.
+struct SentenceNgrams {
+  std::size_t length = 0;  // words
+  std::vector<NgramCount> ngrams;
+};
+
+class NgramIndex {
+ public:
+  // Splits `sentence` with Python's str.split() and counts its n-grams of order 1..4.
+  SentenceNgrams count(std::string_view sentence);
+
+  // How many distinct n-grams have been seen: every id is below this.
+  std::size_t size() const { return next_id_; }
+
+ private:
+  std::uint32_t word_id(std::string_view word);
+  std::uint32_t extend(std::uint32_t prefix, std::uint32_t word);
+
+  // Open addressing, linear probing: the n-gram lookup is the scorers' inner loop.
+  struct Slot {
+    std::uint64_t key = kEmpty;
+    std::uint32_t id = 0;
+  };
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  void grow();
+
+  std::unordered_map<std::string, std::uint32_t> words_;
+  // key: (prefix n-gram id + 1, or 0 for none) << 32 | word id
+  std::vector<Slot> table_ = std::vector<Slot>(1024);
+  std::uint32_t next_id_ = 0;
+  // Where each n-gram sits in the sentence being counted (valid when stamped).
+  std::vector<std::uint32_t> slot_;
+  std::vector<std::uint64_t> stamp_;
+  std::uint64_t sentence_ = 0;
+};
+
+// Every sentence of a corpus counted once, for BLEU and CIDEr-D to share.
+struct CorpusNgrams {
+  std::size_t distinct_ngrams = 0;  // every n-gram id is below this
+  std::vector<SentenceNgrams> candidates;
+  std::vector<std::vector<SentenceNgrams>> references;
+
+  std::size_t size() const { return candidates.size(); }
+};
+
+// Checks the corpus (check_corpus) and counts it.
+CorpusNgrams count_corpus_ngrams(const TokenizedCorpus& corpus);
+
+}  // namespace captioner::metrics
