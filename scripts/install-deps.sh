@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs from Debian (12, bookworm) every package Captioner needs to build, test and
+# run, skipping what is already installed. Safe to rerun. Uses sudo when not root.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ccache pkg-config re2c python3 python3-venv
+  # libraries
+  libtorch-dev libopenblas0-openmp libopencv-dev libsentencepiece-dev sentencepiece
+  libboost-program-options-dev nlohmann-json3-dev libssl-dev libstemmer-dev wordnet-base
+  # tests and benchmarks
+  libgtest-dev libbenchmark-dev
+  # Java runs the reference tools (pycocoevalcap's tokenizer and METEOR) in the parity suite
+  default-jre-headless
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
