@@ -38,7 +38,8 @@ class PretokenizedTokenizer final : public CaptionTokenizer {
     out.reserve(captions.size());
     for (const std::string& caption : captions) {
       std::string line;
-      for (const std::string_view word : split_python_whitespace(lowercase_utf8(caption))) {
+      const std::string lowered = lowercase_utf8(caption);
+      for (const std::string_view word : split_python_whitespace(lowered)) {
         if (is_punctuation(word)) continue;
         if (!line.empty()) line += ' ';
         line += word;
