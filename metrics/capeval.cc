@@ -74,6 +74,7 @@ json json_report(const CapevalOptions& options, const LoadedCaptions& loaded, co
     per_image.push_back(std::move(image));
   }
   report["per_image"] = std::move(per_image);
+  report["timings_seconds"] = {{"tokenize", evaluation.tokenize_seconds}, {"score", evaluation.score_seconds}};
   return report;
 }
 

@@ -5,9 +5,9 @@
 namespace captioner::metrics {
 
 std::uint32_t NgramIndex::word_id(std::string_view word) {
-  const auto [it, inserted] =
-      words_.try_emplace(std::string(word), static_cast<std::uint32_t>(words_.size()));
-  return it->second;
+  word_key_.assign(word);
+  if (const auto it = words_.find(word_key_); it != words_.end()) return it->second;
+  return words_.emplace(word_key_, static_cast<std::uint32_t>(words_.size())).first->second;
 }
 
 namespace {
@@ -17,6 +17,10 @@ std::size_t slot_of(std::uint64_t key, std::size_t mask) {
 }
 
 }  // namespace
+
+void NgramIndex::reserve(std::size_t ngrams) {
+  while (table_.size() < 2 * ngrams) grow();
+}
 
 void NgramIndex::grow() {
   std::vector<Slot> old(table_.size() * 2);
@@ -39,35 +43,41 @@ std::uint32_t NgramIndex::extend(std::uint32_t prefix, std::uint32_t word) {
     at = (at + 1) & mask;
   }
   table_[at] = {key, next_id_};
-  slot_.push_back(0);
-  stamp_.push_back(0);
   const std::uint32_t id = next_id_++;
   if (2 * std::size_t{next_id_} > table_.size()) grow();
   return id;
 }
 
 SentenceNgrams NgramIndex::count(std::string_view sentence) {
-  std::vector<std::uint32_t> words;
+  std::vector<std::uint32_t>& words = word_ids_;
+  words.clear();
   for (const std::string_view word : split_python_whitespace(sentence)) {
     words.push_back(word_id(word));
   }
   SentenceNgrams result;
   result.length = words.size();
-  ++sentence_;
   // ids[i] is the id of the n-gram of the current order that starts at word i.
-  std::vector<std::uint32_t> ids(words.size(), 0);
+  std::vector<std::uint32_t>& ids = start_ids_;
+  ids.assign(words.size(), 0);
   for (int order = 1; order <= kMaxNgramOrder; ++order) {
     if (words.size() < static_cast<std::size_t>(order)) break;
     const std::size_t starts = words.size() - static_cast<std::size_t>(order) + 1;
+    const std::size_t order_begin = result.ngrams.size();
     for (std::size_t i = 0; i < starts; ++i) {
       const std::uint32_t prefix = order == 1 ? 0 : ids[i] + 1;
       const std::uint32_t id = extend(prefix, words[i + static_cast<std::size_t>(order) - 1]);
       ids[i] = id;
-      if (stamp_[id] == sentence_) {
-        ++result.ngrams[slot_[id]].count;
+      // Captions are short: a scan of this order's n-grams so far beats a lookup table.
+      NgramCount* found = nullptr;
+      for (std::size_t k = order_begin; k < result.ngrams.size(); ++k) {
+        if (result.ngrams[k].id == id) {
+          found = &result.ngrams[k];
+          break;
+        }
+      }
+      if (found != nullptr) {
+        ++found->count;
       } else {
-        stamp_[id] = sentence_;
-        slot_[id] = static_cast<std::uint32_t>(result.ngrams.size());
         result.ngrams.push_back({id, 1, order});
       }
     }
@@ -78,6 +88,13 @@ SentenceNgrams NgramIndex::count(std::string_view sentence) {
 CorpusNgrams count_corpus_ngrams(const TokenizedCorpus& corpus) {
   check_corpus(corpus);
   NgramIndex index;
+  // A caption has about 4 distinct n-grams per word; most recur across a corpus.
+  std::size_t bytes = 0;
+  for (std::size_t image = 0; image < corpus.size(); ++image) {
+    bytes += corpus.candidates[image].size();
+    for (const std::string& reference : corpus.references[image]) bytes += reference.size();
+  }
+  index.reserve(bytes / 8);
   CorpusNgrams counted;
   counted.candidates.reserve(corpus.size());
   counted.references.resize(corpus.size());

@@ -29,6 +29,9 @@ struct SentenceNgrams {
 
 class NgramIndex {
  public:
+  // Room for about this many distinct n-grams before the table grows.
+  void reserve(std::size_t ngrams);
+
   // Splits `sentence` with Python's str.split() and counts its n-grams of order 1..4.
   SentenceNgrams count(std::string_view sentence);
 
@@ -48,13 +51,12 @@ class NgramIndex {
   void grow();
 
   std::unordered_map<std::string, std::uint32_t> words_;
+  std::string word_key_;                  // reused lookup key: no allocation per word
+  std::vector<std::uint32_t> word_ids_;   // the sentence being counted
+  std::vector<std::uint32_t> start_ids_;  // n-gram ids by start position, current order
   // key: (prefix n-gram id + 1, or 0 for none) << 32 | word id
   std::vector<Slot> table_ = std::vector<Slot>(1024);
   std::uint32_t next_id_ = 0;
-  // Where each n-gram sits in the sentence being counted (valid when stamped).
-  std::vector<std::uint32_t> slot_;
-  std::vector<std::uint64_t> stamp_;
-  std::uint64_t sentence_ = 0;
 };
 
 // Every sentence of a corpus counted once, for BLEU and CIDEr-D to share.

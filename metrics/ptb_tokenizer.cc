@@ -1,6 +1,10 @@
 #include "metrics/ptb_tokenizer.h"
 
+#include <algorithm>
+#include <exception>
+#include <iterator>
 #include <stdexcept>
+#include <thread>
 #include <string_view>
 
 #include "metrics/java_lowercase.h"
@@ -17,9 +21,9 @@ bool ends_line_in_java(char16_t c) {
 
 // The text the reference tokenizes: captions joined by '\n', plus the 0 unit the
 // lexer needs at its limit.
-std::u16string join_captions(const std::vector<std::string>& captions) {
+std::u16string join_captions(const std::string* captions, std::size_t count) {
   std::u16string text;
-  for (std::size_t i = 0; i < captions.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     if (i > 0) text += u'\n';
     const std::size_t start = text.size();
     append_utf8_as_utf16(captions[i], text);
@@ -204,13 +208,12 @@ Emitted apply_action(PtbAction action, std::u16string_view match) {
   return {std::move(text), consumed};
 }
 
-}  // namespace
-
-std::vector<std::string> ptb_tokenize_lines(const std::vector<std::string>& captions) {
+// The lines of `count` captions tokenized as one text.
+std::vector<std::string> tokenize_batch(const std::string* captions, std::size_t count) {
   std::vector<std::string> lines;
-  lines.reserve(captions.size());
-  if (captions.empty()) return lines;
-  const std::u16string text = join_captions(captions);
+  lines.reserve(count);
+  if (count == 0) return lines;
+  const std::u16string text = join_captions(captions, count);
   std::u16string symbols(text.size(), u'\0');
   for (std::size_t i = 0; i < text.size(); ++i) symbols[i] = ptb_symbol(text[i]);
   const char16_t* const limit = symbols.data() + symbols.size() - 1;
@@ -234,8 +237,64 @@ std::vector<std::string> ptb_tokenize_lines(const std::vector<std::string>& capt
     append_utf16_as_utf8(java_lowercase(token.text), line);
     pos += token.consumed;
   }
-  if (lines.size() != captions.size()) {
+  if (lines.size() != count) {
     throw std::logic_error("PTB tokenizer lost the alignment of captions and lines");
+  }
+  return lines;
+}
+
+// Where a batch may be cut without changing any line. No token spans a newline, and
+// the rules that look past one (sentence ends after "etc." or "U.S.", "No." before a
+// number, an abbreviation followed by any two characters) read at most the newline
+// and two characters, and stop at once on a lower-case letter. So a caption starting
+// with [a-z] can start a new batch, provided the batch before it is tokenized with that
+// caption appended as context (whose line is then dropped).
+bool can_start_batch(const std::string& caption) {
+  return !caption.empty() && caption[0] >= 'a' && caption[0] <= 'z';
+}
+
+constexpr std::size_t kMinCaptionsPerThread = 4000;
+
+}  // namespace
+
+std::vector<std::string> ptb_tokenize_lines(const std::vector<std::string>& captions) {
+  const std::size_t threads = std::min<std::size_t>(
+      {std::max(1u, std::thread::hardware_concurrency()), 8, captions.size() / kMinCaptionsPerThread});
+  if (threads <= 1) return tokenize_batch(captions.data(), captions.size());
+
+  // Cut points near equal shares, moved forward to a caption that can start a batch.
+  std::vector<std::size_t> cuts = {0};
+  for (std::size_t t = 1; t < threads; ++t) {
+    std::size_t cut = std::max(cuts.back() + 1, captions.size() * t / threads);
+    while (cut < captions.size() && !can_start_batch(captions[cut])) ++cut;
+    if (cut < captions.size()) cuts.push_back(cut);
+  }
+  cuts.push_back(captions.size());
+
+  std::vector<std::vector<std::string>> parts(cuts.size() - 1);
+  std::vector<std::exception_ptr> errors(parts.size());
+  std::vector<std::thread> workers;
+  for (std::size_t part = 0; part < parts.size(); ++part) {
+    workers.emplace_back([&, part] {
+      try {
+        const std::size_t begin = cuts[part];
+        const std::size_t end = cuts[part + 1];
+        const bool with_context = end < captions.size();
+        parts[part] = tokenize_batch(captions.data() + begin, end - begin + (with_context ? 1 : 0));
+        if (with_context) parts[part].pop_back();
+      } catch (...) {
+        errors[part] = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  std::vector<std::string> lines;
+  lines.reserve(captions.size());
+  for (std::vector<std::string>& part : parts) {
+    std::move(part.begin(), part.end(), std::back_inserter(lines));
   }
   return lines;
 }

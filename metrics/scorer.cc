@@ -1,5 +1,7 @@
 #include "metrics/scorer.h"
 
+#include <chrono>
+
 #include "metrics/cider.h"
 #include "metrics/rouge.h"
 
@@ -24,15 +26,27 @@ TokenizedCorpus tokenize_corpus(const CaptionSet& captions, const CaptionTokeniz
   return corpus;
 }
 
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
 Evaluation evaluate(const CaptionSet& captions, TokenizationMode tokenization) {
-  const TokenizedCorpus corpus = tokenize_corpus(captions, *make_tokenizer(tokenization));
   Evaluation evaluation;
+  const auto started = std::chrono::steady_clock::now();
+  const TokenizedCorpus corpus = tokenize_corpus(captions, *make_tokenizer(tokenization));
+  evaluation.tokenize_seconds = seconds_since(started);
+  const auto scoring_started = std::chrono::steady_clock::now();
   const CorpusNgrams ngrams = count_corpus_ngrams(corpus);
   BleuScores bleu = compute_bleu(ngrams);
   for (MetricScore& order : bleu.orders) evaluation.scores.push_back(std::move(order));
   evaluation.bleu_statistics = bleu.statistics;
   evaluation.scores.push_back(compute_rouge_l(corpus));
   evaluation.scores.push_back(compute_cider_d(ngrams));
+  evaluation.score_seconds = seconds_since(scoring_started);
   return evaluation;
 }
 

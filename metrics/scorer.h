@@ -23,6 +23,9 @@ struct Evaluation {
   // In pycocoevalcap's order: Bleu_1..Bleu_4, ROUGE_L, CIDEr (METEOR joins in issue 6).
   std::vector<MetricScore> scores;
   BleuStatistics bleu_statistics;
+  // Wall time of the two steps, for reports and benchmarks.
+  double tokenize_seconds = 0.0;
+  double score_seconds = 0.0;
 };
 
 // Tokenizes the references and the candidates as pycocoevalcap does (two separate
