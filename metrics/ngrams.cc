@@ -1,22 +1,50 @@
 #include "metrics/ngrams.h"
 
+#include <functional>
+
 #include "metrics/utf8.h"
 
 namespace captioner::metrics {
 
-std::uint32_t NgramIndex::word_id(std::string_view word) {
-  word_key_.assign(word);
-  if (const auto it = words_.find(word_key_); it != words_.end()) return it->second;
-  return words_.emplace(word_key_, static_cast<std::uint32_t>(words_.size())).first->second;
-}
-
 namespace {
 
+// splitmix64's finaliser: every bit of the key (the prefix id sits in the high half)
+// reaches the low bits that pick the slot.
 std::size_t slot_of(std::uint64_t key, std::size_t mask) {
-  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+  key = (key ^ (key >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  key = (key ^ (key >> 27)) * 0x94D049BB133111EBULL;
+  return static_cast<std::size_t>(key ^ (key >> 31)) & mask;
 }
 
 }  // namespace
+
+void NgramIndex::grow_words() {
+  std::vector<WordSlot> old(word_table_.size() * 2);
+  old.swap(word_table_);
+  const std::size_t mask = word_table_.size() - 1;
+  for (const WordSlot& slot : old) {
+    if (slot.id == kNoWord) continue;
+    std::size_t at = slot_of(slot.hash, mask);
+    while (word_table_[at].id != kNoWord) at = (at + 1) & mask;
+    word_table_[at] = slot;
+  }
+}
+
+std::uint32_t NgramIndex::word_id(std::string_view word) {
+  const std::uint64_t hash = std::hash<std::string_view>()(word);
+  const std::size_t mask = word_table_.size() - 1;
+  std::size_t at = slot_of(hash, mask);
+  while (word_table_[at].id != kNoWord) {
+    if (word_table_[at].hash == hash && words_[word_table_[at].id] == word) return word_table_[at].id;
+    at = (at + 1) & mask;
+  }
+  const auto id = static_cast<std::uint32_t>(words_.size());
+  words_.emplace_back(word);
+  word_table_[at] = {hash, id};
+  if (2 * words_.size() > word_table_.size()) grow_words();
+  return id;
+}
+
 
 void NgramIndex::reserve(std::size_t ngrams) {
   while (table_.size() < 2 * ngrams) grow();
@@ -34,8 +62,7 @@ void NgramIndex::grow() {
   }
 }
 
-std::uint32_t NgramIndex::extend(std::uint32_t prefix, std::uint32_t word) {
-  const std::uint64_t key = (static_cast<std::uint64_t>(prefix) << 32) | word;
+std::uint32_t NgramIndex::intern(std::uint64_t key) {
   const std::size_t mask = table_.size() - 1;
   std::size_t at = slot_of(key, mask);
   while (table_[at].key != kEmpty) {
@@ -63,9 +90,16 @@ SentenceNgrams NgramIndex::count(std::string_view sentence) {
     if (words.size() < static_cast<std::size_t>(order)) break;
     const std::size_t starts = words.size() - static_cast<std::size_t>(order) + 1;
     const std::size_t order_begin = result.ngrams.size();
+    // The table is far bigger than the caches: start every probe's memory read of this
+    // order before the first probe waits for one.
+    keys_.resize(starts);
     for (std::size_t i = 0; i < starts; ++i) {
-      const std::uint32_t prefix = order == 1 ? 0 : ids[i] + 1;
-      const std::uint32_t id = extend(prefix, words[i + static_cast<std::size_t>(order) - 1]);
+      const std::uint64_t prefix = order == 1 ? 0 : std::uint64_t{ids[i]} + 1;
+      keys_[i] = (prefix << 32) | words[i + static_cast<std::size_t>(order) - 1];
+      __builtin_prefetch(&table_[slot_of(keys_[i], table_.size() - 1)]);
+    }
+    for (std::size_t i = 0; i < starts; ++i) {
+      const std::uint32_t id = intern(keys_[i]);
       ids[i] = id;
       // Captions are short: a scan of this order's n-grams so far beats a lookup table.
       NgramCount* found = nullptr;

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "metrics/corpus.h"
@@ -40,7 +39,8 @@ class NgramIndex {
 
  private:
   std::uint32_t word_id(std::string_view word);
-  std::uint32_t extend(std::uint32_t prefix, std::uint32_t word);
+  // The id of an n-gram key: (prefix n-gram id + 1, or 0 for none) << 32 | word id.
+  std::uint32_t intern(std::uint64_t key);
 
   // Open addressing, linear probing: the n-gram lookup is the scorers' inner loop.
   struct Slot {
@@ -50,10 +50,18 @@ class NgramIndex {
   static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
   void grow();
 
-  std::unordered_map<std::string, std::uint32_t> words_;
-  std::string word_key_;                  // reused lookup key: no allocation per word
+  // Words: open addressing over (hash, id); the text lives in words_.
+  struct WordSlot {
+    std::uint64_t hash = 0;
+    std::uint32_t id = kNoWord;
+  };
+  static constexpr std::uint32_t kNoWord = ~std::uint32_t{0};
+  void grow_words();
+  std::vector<std::string> words_;
+  std::vector<WordSlot> word_table_ = std::vector<WordSlot>(1024);
   std::vector<std::uint32_t> word_ids_;   // the sentence being counted
   std::vector<std::uint32_t> start_ids_;  // n-gram ids by start position, current order
+  std::vector<std::uint64_t> keys_;       // n-gram keys by start position, current order
   // key: (prefix n-gram id + 1, or 0 for none) << 32 | word id
   std::vector<Slot> table_ = std::vector<Slot>(1024);
   std::uint32_t next_id_ = 0;

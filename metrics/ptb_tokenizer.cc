@@ -208,6 +208,16 @@ Emitted apply_action(PtbAction action, std::u16string_view match) {
   return {std::move(text), consumed};
 }
 
+// Whether the token is the matched text itself and all ASCII, so that apply_action and
+// Java's lower-casing reduce to ASCII lower-casing.
+bool keeps_ascii_text(PtbAction action, std::u16string_view matched) {
+  if (action != PtbAction::kKeep && action != PtbAction::kRemoveSoftHyphens) return false;
+  for (const char16_t c : matched) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
 // The lines of `count` captions tokenized as one text.
 std::vector<std::string> tokenize_batch(const std::string* captions, std::size_t count) {
   std::vector<std::string> lines;
@@ -232,8 +242,15 @@ std::vector<std::string> tokenize_batch(const std::string* captions, std::size_t
       pos += m.length;
       continue;
     }
-    const Emitted token = apply_action(m.action, std::u16string_view(text).substr(pos, m.length));
+    const std::u16string_view matched = std::u16string_view(text).substr(pos, m.length);
     if (!line.empty()) line += ' ';
+    if (keeps_ascii_text(m.action, matched)) {
+      // The common case, a plain ASCII word or number: lower-case it straight into the line.
+      for (const char16_t c : matched) line += static_cast<char>(c >= u'A' && c <= u'Z' ? c + 32 : c);
+      pos += m.length;
+      continue;
+    }
+    const Emitted token = apply_action(m.action, matched);
     append_utf16_as_utf8(java_lowercase(token.text), line);
     pos += token.consumed;
   }

@@ -1,6 +1,8 @@
 #include "metrics/scorer.h"
 
 #include <chrono>
+#include <exception>
+#include <thread>
 
 #include "metrics/cider.h"
 #include "metrics/rouge.h"
@@ -40,12 +42,33 @@ Evaluation evaluate(const CaptionSet& captions, TokenizationMode tokenization) {
   const TokenizedCorpus corpus = tokenize_corpus(captions, *make_tokenizer(tokenization));
   evaluation.tokenize_seconds = seconds_since(started);
   const auto scoring_started = std::chrono::steady_clock::now();
-  const CorpusNgrams ngrams = count_corpus_ngrams(corpus);
-  BleuScores bleu = compute_bleu(ngrams);
+  // ROUGE-L needs no n-grams: it runs beside the counting, BLEU and CIDEr-D.
+  MetricScore rouge_l;
+  std::exception_ptr rouge_error;
+  std::thread rouge_thread([&] {
+    try {
+      rouge_l = compute_rouge_l(corpus);
+    } catch (...) {
+      rouge_error = std::current_exception();
+    }
+  });
+  CorpusNgrams ngrams;
+  BleuScores bleu;
+  MetricScore cider_d;
+  try {
+    ngrams = count_corpus_ngrams(corpus);
+    bleu = compute_bleu(ngrams);
+    cider_d = compute_cider_d(ngrams);
+  } catch (...) {
+    rouge_thread.join();
+    throw;
+  }
+  rouge_thread.join();
+  if (rouge_error) std::rethrow_exception(rouge_error);
   for (MetricScore& order : bleu.orders) evaluation.scores.push_back(std::move(order));
   evaluation.bleu_statistics = bleu.statistics;
-  evaluation.scores.push_back(compute_rouge_l(corpus));
-  evaluation.scores.push_back(compute_cider_d(ngrams));
+  evaluation.scores.push_back(std::move(rouge_l));
+  evaluation.scores.push_back(std::move(cider_d));
   evaluation.score_seconds = seconds_since(scoring_started);
   return evaluation;
 }
