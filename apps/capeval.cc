@@ -45,7 +45,12 @@ int run(int argc, char** argv) {
        "only tokenize this file's lines as the Stanford jar does (-preserveLines -lowerCase)");
   po::variables_map variables;
   try {
-    po::store(po::command_line_parser(argc, argv).options(described).run(), variables);
+    // No positional arguments: a stray word on the command line is an error.
+    po::store(po::command_line_parser(argc, argv)
+                  .options(described)
+                  .positional(po::positional_options_description())
+                  .run(),
+              variables);
     po::notify(variables);
   } catch (const po::error& error) {
     throw captioner::InputError(std::string(error.what()) + " (see capeval --help)");

@@ -108,16 +108,22 @@ void run_capeval(const CapevalOptions& options, std::ostream& out, std::ostream&
 }
 
 void run_tokenize(const std::filesystem::path& input, std::ostream& out) {
+  // The jar's view of the file: every '\n' ends a line, and one at the very end is
+  // followed by an empty last line (which the lexer sees after the line before it).
   const std::string text = read_text_file(input).text;
   std::vector<std::string> lines;
   std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
+  for (;;) {
+    const std::size_t end = text.find('\n', start);
     lines.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) break;
     start = end + 1;
   }
-  for (const std::string& line : ptb_tokenize_lines(lines)) out << line << '\n';
+  const std::vector<std::string> tokenized = ptb_tokenize_lines(lines);
+  for (std::size_t i = 0; i < tokenized.size(); ++i) {
+    if (i > 0) out << '\n';
+    out << tokenized[i];
+  }
 }
 
 }  // namespace captioner::metrics

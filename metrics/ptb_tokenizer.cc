@@ -14,9 +14,10 @@
 namespace captioner::metrics {
 namespace {
 
+// The characters that end a line for the jar's lexer (U+0085 does not: its ellipsis
+// rule comes first).
 bool ends_line_in_java(char16_t c) {
-  return c == u'\n' || c == u'\r' || c == 0x0B || c == 0x0C || c == 0x85 || c == 0x2028 ||
-         c == 0x2029;
+  return c == u'\n' || c == u'\r' || c == 0x0B || c == 0x0C || c == 0x2028 || c == 0x2029;
 }
 
 // The text the reference tokenizes: captions joined by '\n', plus the 0 unit the

@@ -12,7 +12,7 @@ namespace captioner::metrics {
 
 // What the jar prints for captions joined by newlines: one line per caption, its
 // lower-cased tokens separated by single spaces. Characters that would end a line
-// inside a caption (\r, \v, \f, U+0085, U+2028, U+2029) count as spaces; the
+// inside a caption (\r, \v, \f, U+2028, U+2029) count as spaces; the
 // reference would split the caption there and shift every later caption.
 std::vector<std::string> ptb_tokenize_lines(const std::vector<std::string>& captions);
 

@@ -25,5 +25,39 @@ TEST(NumpyMean, EightAccumulatorsFromEightValues) {
   EXPECT_EQ(numpy_mean(values), sum / 11);
 }
 
+// More than 128 values: numpy splits the array in two halves (rounded down to a multiple
+// of 8) and sums each pairwise. Expected values from numpy 2.4.6 (np.mean(np.array(v)) with
+// v = [i*0.1 + 1/(i+3) for i in range(n)]); a left-to-right sum gives a different last bit
+// for both sizes (6.430668410279475 and 50.00598248239208).
+std::vector<double> generated(int n) {
+  std::vector<double> values;
+  for (int i = 0; i < n; ++i) values.push_back(static_cast<double>(i) * 0.1 + 1.0 / static_cast<double>(i + 3));
+  return values;
+}
+
+double naive_mean(const std::vector<double>& values) {
+  double sum = 0.0;
+  for (const double value : values) sum += value;
+  return sum / static_cast<double>(values.size());
+}
+
+TEST(NumpyMean, MoreThanOneBlockSplitsInHalves) {
+  const std::vector<double> values = generated(129);  // 64 + 65
+  EXPECT_EQ(numpy_mean(values), 0x1.9b90123c6485bp+2);  // 6.430668410279476
+  EXPECT_NE(numpy_mean(values), naive_mean(values));
+}
+
+TEST(NumpyMean, RecursiveSplitsOnALongArray) {
+  const std::vector<double> values = generated(1001);  // 496 + 505, each split again
+  EXPECT_EQ(numpy_mean(values), 0x1.900c408b31c8cp+5);  // 50.00598248239211
+  EXPECT_NE(numpy_mean(values), naive_mean(values));
+}
+
+TEST(NumpyMean, SumStartsFromPositiveZero) {
+  // numpy.sum([-0.0]) is 0.0: the reduction adds its identity 0.0 to the pairwise -0.0.
+  EXPECT_FALSE(std::signbit(numpy_sum(std::vector<double>{-0.0}.data(), 1)));
+  EXPECT_FALSE(std::signbit(numpy_mean({-0.0, -0.0})));
+}
+
 }  // namespace
 }  // namespace captioner::metrics
