@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include "metrics/capeval.h"
+#include "util/cli.h"
 #include "util/error.h"
 
 namespace po = boost::program_options;
@@ -19,17 +20,14 @@ constexpr const char* kUsage = R"(Usage:
   capeval --tokenize CAPTIONS.txt
 
 Scores candidate captions with BLEU-1..4, ROUGE-L and CIDEr-D exactly as the COCO
-caption evaluation (pycocoevalcap 1.2) does, PTB tokenization included.
-
-Options)";
+caption evaluation (pycocoevalcap 1.2) does, PTB tokenization included.)";
 
 int run(int argc, char** argv) {
   CapevalOptions options;
   std::string tokenization = "ptb";
   std::string tokenize_input;
-  po::options_description described(kUsage);
+  po::options_description described("Options");
   described.add_options()
-      ("help,h", "show this help")
       ("version", "print the version")
       ("references", po::value(&options.references)->multitoken(),
        "COCO annotation JSON (with --results), or one or more line-aligned reference text files "
@@ -43,22 +41,9 @@ int run(int argc, char** argv) {
        "pretokenized: split on whitespace, lower-cased, punctuation removed")
       ("tokenize", po::value(&tokenize_input),
        "only tokenize this file's lines as the Stanford jar does (-preserveLines -lowerCase)");
-  po::variables_map variables;
-  try {
-    // No positional arguments: a stray word on the command line is an error.
-    po::store(po::command_line_parser(argc, argv)
-                  .options(described)
-                  .positional(po::positional_options_description())
-                  .run(),
-              variables);
-    po::notify(variables);
-  } catch (const po::error& error) {
-    throw captioner::InputError(std::string(error.what()) + " (see capeval --help)");
-  }
-  if (variables.count("help") || argc == 1) {
-    std::cout << described << '\n';
-    return 0;
-  }
+  const auto parsed = captioner::parse_command(argc, argv, kUsage, described, /*accepts_config=*/false, std::cout);
+  if (parsed.help_shown) return 0;
+  const auto& variables = parsed.values;
   if (variables.count("version")) {
     std::cout << "capeval " << captioner::metrics::kCapevalVersion << " (pycocoevalcap 1.2 parity)\n";
     return 0;

@@ -1,0 +1,57 @@
+// captioner: the research commands (synth, prepare, inspect, train, caption, report).
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "apps/commands.h"
+#include "util/error.h"
+
+namespace captioner::apps {
+// One line per command, in the order a researcher uses them.
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+  };
+  return table;
+}
+}  // namespace captioner::apps
+
+namespace {
+
+void print_usage(std::ostream& out) {
+  out << "Usage: captioner COMMAND [options]   (captioner COMMAND --help for its options)\n\nCommands:\n";
+  for (const auto& command : captioner::apps::commands()) {
+    std::string name = command.name;
+    name.resize(10, ' ');
+    out << "  " << name << command.summary << '\n';
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    print_usage(std::cout);
+    return argc < 2 ? 1 : 0;
+  }
+  for (const auto& command : captioner::apps::commands()) {
+    if (command.name != std::string(argv[1])) continue;
+    std::string program = std::string("captioner ") + command.name;
+    std::vector<char*> arguments(argv + 1, argv + argc);
+    arguments[0] = program.data();
+    try {
+      return command.run(static_cast<int>(arguments.size()), arguments.data());
+    } catch (const captioner::InputError& error) {
+      std::cerr << program << ": " << error.what() << '\n';
+      return 1;
+    } catch (const std::exception& error) {
+      // Not the user's fault: a bug or the system (out of memory, disk full).
+      std::cerr << program << ": internal error: " << error.what() << '\n';
+      return 2;
+    }
+  }
+  std::cerr << "captioner: unknown command '" << argv[1] << "'\n";
+  print_usage(std::cerr);
+  return 1;
+}

@@ -1,0 +1,2 @@
+// Anchor for the precompiled <torch/torch.h> that every LibTorch target reuses.
+int captioner_torch_pch_anchor = 0;

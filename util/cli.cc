@@ -1,0 +1,132 @@
+#include "util/cli.h"
+
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <ostream>
+#include <sstream>
+#include <type_traits>
+#include <vector>
+
+#include "util/error.h"
+
+namespace po = boost::program_options;
+
+namespace captioner {
+namespace {
+
+// Boost says "unrecognised option 'train.epoch'"; in a config file that is a key.
+std::string describe_config_error(const po::error& error) {
+  if (const auto* unknown = dynamic_cast<const po::unknown_option*>(&error)) {
+    const std::string name = unknown->get_option_name();
+    const auto dot = name.find('.');
+    if (dot == std::string::npos) return "unknown key '" + name + "'";
+    return "unknown key '" + name.substr(dot + 1) + "' in [" + name.substr(0, dot) + "]";
+  }
+  return error.what();
+}
+
+template <typename T>
+bool format_as(const boost::any& value, std::string& text) {
+  const auto* typed = boost::any_cast<T>(&value);
+  if (!typed) return false;
+  std::ostringstream out;
+  out << std::setprecision(std::is_floating_point_v<T> ? 17 : 6) << *typed;
+  text = out.str();
+  return true;
+}
+
+bool any_to_string(const boost::any& value, std::string& text) {
+  if (const auto* s = boost::any_cast<std::string>(&value)) {
+    text = *s;
+    return true;
+  }
+  if (const auto* b = boost::any_cast<bool>(&value)) {
+    text = *b ? "true" : "false";
+    return true;
+  }
+  return format_as<int>(value, text) || format_as<unsigned>(value, text) || format_as<long>(value, text) ||
+         format_as<unsigned long>(value, text) || format_as<long long>(value, text) ||
+         format_as<unsigned long long>(value, text) || format_as<double>(value, text) ||
+         format_as<float>(value, text);
+}
+
+}  // namespace
+
+ParsedCommand parse_command(int argc, const char* const* argv, const std::string& usage,
+                            const po::options_description& options, bool accepts_config,
+                            std::ostream& out) {
+  po::options_description general("General");
+  general.add_options()("help,h", "show this help");
+  if (accepts_config) {
+    general.add_options()("config", po::value<std::string>()->value_name("FILE"),
+                          "INI file: [section] key = value, the long options' names; "
+                          "the command line overrides it");
+  }
+  po::options_description all;
+  all.add(options).add(general);
+
+  ParsedCommand parsed;
+  try {
+    // No positional arguments: a stray word on the command line is an error. No guessing:
+    // --train.epoch must not quietly mean --train.epochs.
+    po::store(po::command_line_parser(argc, argv)
+                  .options(all)
+                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                  .positional(po::positional_options_description())
+                  .run(),
+              parsed.values);
+  } catch (const po::error& error) {
+    throw InputError(std::string(error.what()) + " (see --help)");
+  }
+  if (parsed.values.count("help") || argc <= 1) {
+    out << usage << '\n' << all << '\n';
+    parsed.help_shown = true;
+    return parsed;
+  }
+  if (accepts_config && parsed.values.count("config")) {
+    parsed.config_path = parsed.values["config"].as<std::string>();
+    std::ifstream file(parsed.config_path);
+    if (!file) throw file_error(parsed.config_path, "cannot open the config file");
+    try {
+      // Stored after the command line, so the command line's values win.
+      po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), parsed.values);
+    } catch (const po::error& error) {
+      throw file_error(parsed.config_path, describe_config_error(error));
+    }
+  }
+  try {
+    po::notify(parsed.values);
+  } catch (const po::error& error) {
+    throw InputError(std::string(error.what()) + " (see --help)");
+  }
+  return parsed;
+}
+
+std::string resolved_config_ini(const po::options_description& options, const po::variables_map& values) {
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> sections;
+  for (const auto& option : options.options()) {
+    const std::string& name = option->long_name();
+    const auto found = values.find(name);
+    if (found == values.end() || found->second.empty()) continue;
+    const auto dot = name.find('.');
+    auto& entries = sections[dot == std::string::npos ? "" : name.substr(0, dot)];
+    const std::string key = dot == std::string::npos ? name : name.substr(dot + 1);
+    std::string text;
+    if (const auto* list = boost::any_cast<std::vector<std::string>>(&found->second.value())) {
+      for (const auto& item : *list) entries.emplace_back(key, item);  // a repeated key
+    } else if (any_to_string(found->second.value(), text)) {
+      entries.emplace_back(key, text);
+    }  // else: a type INI cannot hold
+  }
+  std::ostringstream out;
+  // Keys without a section come first: in INI they must precede every [section].
+  for (const auto& [section, entries] : sections) {
+    if (!section.empty()) out << '[' << section << "]\n";
+    for (const auto& [key, value] : entries) out << key << " = " << value << '\n';
+    out << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace captioner

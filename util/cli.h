@@ -1,0 +1,33 @@
+#pragma once
+// Option parsing for every captioner command, by DESIGN.md's conventions: --help on every
+// command; an INI config file (--config) whose [section] keys are the long options
+// ("[train] epochs = 10" is --train.epochs 10); the command line overrides the file;
+// unknown options and keys, and values of the wrong type, are errors naming their source.
+
+#include <iosfwd>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+namespace captioner {
+
+struct ParsedCommand {
+  boost::program_options::variables_map values;
+  bool help_shown = false;  // --help was given (or no argument at all): the help is printed
+  std::string config_path;  // the --config file, empty when none
+};
+
+// Parses a command's arguments (argv[0] is skipped) against `options`, adds --help, and
+// --config FILE when `accepts_config`. Prints `usage` and the options to `out` for --help.
+// Throws InputError (one line, naming the config file where the problem lies).
+ParsedCommand parse_command(int argc, const char* const* argv, const std::string& usage,
+                            const boost::program_options::options_description& options,
+                            bool accepts_config, std::ostream& out);
+
+// Every option of `options` that has a value (given or default) as INI text, grouped by
+// the section before the first dot of its name: the resolved config a run directory keeps,
+// which parse_command reads back as a --config file.
+std::string resolved_config_ini(const boost::program_options::options_description& options,
+                                const boost::program_options::variables_map& values);
+
+}  // namespace captioner
