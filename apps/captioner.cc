@@ -1,4 +1,5 @@
 // captioner: the research commands (synth, prepare, inspect, train, caption, report).
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -9,11 +10,19 @@
 #include "util/error.h"
 
 namespace captioner::apps {
-// One line per command, in the order a researcher uses them.
-const std::vector<Command>& commands() {
-  static const std::vector<Command> table = {
-  };
-  return table;
+namespace {
+std::vector<Command>& registry() {
+  static std::vector<Command> registered;  // filled by static initialisers, before main
+  return registered;
+}
+}  // namespace
+
+CommandRegistration::CommandRegistration(Command command) { registry().push_back(command); }
+
+std::vector<Command> commands() {
+  std::vector<Command> sorted = registry();
+  std::sort(sorted.begin(), sorted.end(), [](const Command& a, const Command& b) { return a.order < b.order; });
+  return sorted;
 }
 }  // namespace captioner::apps
 
