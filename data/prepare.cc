@@ -81,21 +81,23 @@ bool write_if_changed(const fs::path& path, const std::string& contents) {
 }
 
 // The manifest of an earlier run, if there is a readable one of this version.
-json previous_manifest(const fs::path& out) {
+// Read in key order: sections carried over into the new manifest keep their bytes.
+ordered_json previous_manifest(const fs::path& out) {
   const fs::path path = out / kManifest;
   std::error_code error;
-  if (!fs::is_regular_file(path, error)) return json();
+  if (!fs::is_regular_file(path, error)) return ordered_json();
   try {
-    json manifest = json::parse(read_file(path));
+    ordered_json manifest = ordered_json::parse(read_file(path));
     if (manifest.value("format", "") == "captioner-prepared" && manifest.value("version", 0) == kPreparedVersion) {
       return manifest;
     }
   } catch (const std::exception&) {
   }
-  return json();
+  return ordered_json();
 }
 
-std::string previous(const json& manifest, const json::json_pointer& pointer) {
+std::string previous(const ordered_json& manifest, const std::string& path) {
+  const ordered_json::json_pointer pointer(path);
   return manifest.contains(pointer) && manifest[pointer].is_string() ? manifest[pointer].get<std::string>() : "";
 }
 
@@ -262,7 +264,7 @@ PrepareSummary prepare_dataset(const PrepareOptions& options, std::ostream* log)
   std::error_code error;
   fs::create_directories(out, error);
   if (error) throw file_error(out.string(), "cannot create the folder: " + error.message());
-  const json before = previous_manifest(out);
+  const ordered_json before = previous_manifest(out);
   bool worked = false;
 
   // Images: decoded once into the store (which judges its own freshness and resumes).
@@ -310,9 +312,9 @@ PrepareSummary prepare_dataset(const PrepareOptions& options, std::ostream* log)
   const fs::path model_path = out / (std::string(kTokenizerPrefix) + ".model");
   const fs::path vocab_path = out / (std::string(kTokenizerPrefix) + ".vocab");
   const bool tokenizer_current =
-      previous(before, json::json_pointer("/fingerprints/tokenizer")) == tokenizer_fingerprint &&
-      previous(before, json::json_pointer("/files/spm.model")) == file_sha256(model_path) &&
-      previous(before, json::json_pointer("/files/spm.vocab")) == file_sha256(vocab_path) &&
+      previous(before, "/fingerprints/tokenizer") == tokenizer_fingerprint &&
+      previous(before, "/files/spm.model") == file_sha256(model_path) &&
+      previous(before, "/files/spm.vocab") == file_sha256(vocab_path) &&
       !file_sha256(model_path).empty();
   if (tokenizer_current) {
     say("tokenizer: up to date");
@@ -340,12 +342,12 @@ PrepareSummary prepare_dataset(const PrepareOptions& options, std::ostream* log)
   const fs::path captions_path = out / kCaptions;
   ordered_json token_stats;
   std::string captions_sha;
-  if (previous(before, json::json_pointer("/fingerprints/captions")) == captions_fingerprint &&
-      previous(before, json::json_pointer("/files/captions.jsonl")) == file_sha256(captions_path) &&
+  if (previous(before, "/fingerprints/captions") == captions_fingerprint &&
+      previous(before, "/files/captions.jsonl") == file_sha256(captions_path) &&
       before.contains("tokens")) {
     say("captions: up to date");
     token_stats = before["tokens"];
-    captions_sha = previous(before, json::json_pointer("/files/captions.jsonl"));
+    captions_sha = previous(before, "/files/captions.jsonl");
   } else {
     worked = true;
     const std::string lines = encode_captions(images, tokenizer, log, token_stats);
