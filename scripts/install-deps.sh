@@ -11,6 +11,8 @@ packages=(
   libboost-program-options-dev nlohmann-json3-dev libssl-dev libstemmer-dev wordnet-base
   # tests and benchmarks
   libgtest-dev libbenchmark-dev
+  # libjpeg writes the CMYK test JPEGs; Debian's Python with PIL and NumPy runs bench/image_store_vs_pil.py
+  libjpeg-dev python3-pil python3-numpy
   # Java runs the reference tools (pycocoevalcap's tokenizer and METEOR) in the parity suite
   default-jre-headless
 )
