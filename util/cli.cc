@@ -59,9 +59,9 @@ ParsedCommand parse_command(int argc, const char* const* argv, const std::string
   po::options_description general("General");
   general.add_options()("help,h", "show this help");
   if (accepts_config) {
-    general.add_options()("config", po::value<std::string>()->value_name("FILE"),
+    general.add_options()("config", po::value<std::vector<std::string>>()->value_name("FILE")->composing(),
                           "INI file: [section] key = value, the long options' names; "
-                          "the command line overrides it");
+                          "repeatable (a later file overrides an earlier one); the command line overrides them");
   }
   po::options_description all;
   all.add(options).add(general);
@@ -85,14 +85,17 @@ ParsedCommand parse_command(int argc, const char* const* argv, const std::string
     return parsed;
   }
   if (accepts_config && parsed.values.count("config")) {
-    parsed.config_path = parsed.values["config"].as<std::string>();
-    std::ifstream file(parsed.config_path);
-    if (!file) throw file_error(parsed.config_path, "cannot open the config file");
-    try {
-      // Stored after the command line, so the command line's values win.
-      po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), parsed.values);
-    } catch (const po::error& error) {
-      throw file_error(parsed.config_path, describe_config_error(error));
+    const auto files = parsed.values["config"].as<std::vector<std::string>>();
+    parsed.config_path = files.back();
+    // Boost keeps the first value stored: the command line, then the files from the last.
+    for (auto file_path = files.rbegin(); file_path != files.rend(); ++file_path) {
+      std::ifstream file(*file_path);
+      if (!file) throw file_error(*file_path, "cannot open the config file");
+      try {
+        po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), parsed.values);
+      } catch (const po::error& error) {
+        throw file_error(*file_path, describe_config_error(error));
+      }
     }
   }
   try {

@@ -14,11 +14,12 @@ namespace captioner {
 struct ParsedCommand {
   boost::program_options::variables_map values;
   bool help_shown = false;  // --help was given (or no argument at all): the help is printed
-  std::string config_path;  // the --config file, empty when none
+  std::string config_path;  // the last --config file, empty when none
 };
 
 // Parses a command's arguments (argv[0] is skipped) against `options`, adds --help, and
-// --config FILE when `accepts_config`. Prints `usage` and the options to `out` for --help.
+// --config FILE when `accepts_config` (repeatable: a later file overrides an earlier one,
+// e.g. a base experiment and then an ablation's few keys). Prints `usage` and the options to `out` for --help.
 // Throws InputError (one line, naming the config file where the problem lies).
 ParsedCommand parse_command(int argc, const char* const* argv, const std::string& usage,
                             const boost::program_options::options_description& options,

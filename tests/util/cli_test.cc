@@ -111,3 +111,18 @@ TEST(Cli, ResolvedConfigReadsBackToTheSameValues) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Cli, LaterConfigFilesOverrideEarlierOnes) {
+  Settings s;
+  auto options = describe(s);
+  const auto base = write_config("cli_test_base.ini", "[train]\nepochs = 3\nrate = 0.5\n");
+  const auto ablation = write_config("cli_test_ablation.ini", "[train]\nrate = 0.25\n");
+  const auto parsed = parse({"--config", base.c_str(), "--config", ablation.c_str()}, options);
+  EXPECT_EQ(s.epochs, 3);
+  EXPECT_EQ(s.rate, 0.25);
+  EXPECT_EQ(parsed.config_path, ablation);
+}
+
+}  // namespace

@@ -1,0 +1,44 @@
+#pragma once
+// The captioner: the CNN encoder turns images into a feature vector, which starts the
+// LSTM decoder. With decoder init `none` there is no encoder at all: the blind
+// language-model baseline, trained and decoded by the same code.
+
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "decoder/caption_decoder.h"
+#include "decoder/decode.h"
+#include "encoder/encoder.h"
+
+namespace captioner::train {
+
+struct ModelOptions {
+  encoder::EncoderOptions encoder;
+  decoder::DecoderOptions decoder;  // feature_size and vocab_size are filled in by the model
+};
+
+class CaptionModelImpl : public torch::nn::Module {
+ public:
+  // InputError for options that do not make a model (bad spec, sizes, init mode).
+  CaptionModelImpl(ModelOptions options, int vocab_size);
+
+  // images: float N x 3 x S x S (data::images_to_input) -> N x F (N x 0 without encoder).
+  torch::Tensor features(const torch::Tensor& images);
+  // Teacher-forced loss on `tokens` (int64 N x T: bos, caption, eos, padding).
+  torch::Tensor loss(const torch::Tensor& images, const torch::Tensor& tokens, double label_smoothing);
+  // Decoded captions for the images, best first per image.
+  std::vector<std::vector<decoder::Hypothesis>> caption(const torch::Tensor& images,
+                                                        const decoder::DecodeOptions& options);
+
+  bool has_encoder() const { return !encoder_.is_empty(); }
+  const ModelOptions& options() const { return options_; }
+
+ private:
+  ModelOptions options_;
+  encoder::Encoder encoder_{nullptr};
+  decoder::CaptionDecoder decoder_{nullptr};
+};
+TORCH_MODULE(CaptionModel);
+
+}  // namespace captioner::train

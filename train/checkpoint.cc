@@ -1,0 +1,125 @@
+#include "train/checkpoint.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cstdio>
+#include <mutex>
+#include <unistd.h>
+
+#include "util/error.h"
+#include "util/file.h"
+
+namespace captioner::train {
+namespace {
+
+constexpr const char* kFormat = "captioner-checkpoint-1";
+
+void write_module(const torch::nn::Module& model, torch::serialize::OutputArchive& archive) {
+  for (const auto& parameter : model.named_parameters(/*recurse=*/true)) archive.write(parameter.key(), parameter.value());
+  for (const auto& buffer : model.named_buffers(/*recurse=*/true)) archive.write(buffer.key(), buffer.value(), /*is_buffer=*/true);
+}
+
+void read_module(torch::nn::Module& model, torch::serialize::InputArchive& archive) {
+  torch::NoGradGuard no_grad;
+  for (auto& parameter : model.named_parameters(true)) {
+    torch::Tensor stored;
+    archive.read(parameter.key(), stored);
+    if (stored.sizes() != parameter.value().sizes()) {
+      throw std::runtime_error("parameter " + parameter.key() + " has shape " + c10::str(stored.sizes()) +
+                               " in the checkpoint but " + c10::str(parameter.value().sizes()) + " in the model");
+    }
+    parameter.value().copy_(stored);
+  }
+  for (auto& buffer : model.named_buffers(true)) {
+    torch::Tensor stored;
+    archive.read(buffer.key(), stored, /*is_buffer=*/true);
+    buffer.value().copy_(stored);
+  }
+}
+
+}  // namespace
+
+void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module& model,
+                     const torch::optim::Optimizer* optimizer, const TrainingState& state) {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string(kFormat)));
+  archive.write("state", c10::IValue(state.dump()));
+  torch::serialize::OutputArchive weights;
+  write_module(model, weights);
+  archive.write("model", weights);
+  if (optimizer) {
+    torch::serialize::OutputArchive moments;
+    optimizer->save(moments);
+    archive.write("optimizer", moments);
+  }
+  {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    archive.write("rng", generator.get_state());
+  }
+
+  std::filesystem::create_directories(file.parent_path());
+  const auto temporary = file.string() + ".tmp" + std::to_string(::getpid());
+  try {
+    archive.save_to(temporary);
+  } catch (const c10::Error& error) {
+    std::remove(temporary.c_str());
+    throw file_error(file.string(), std::string("cannot write the checkpoint: ") + error.what_without_backtrace());
+  }
+  std::filesystem::rename(temporary, file);
+  nlohmann::json sidecar = state;
+  sidecar["checkpoint"] = file.filename().string();
+  write_file_atomically(file.string() + ".json", sidecar.dump(2) + "\n");
+}
+
+static torch::serialize::InputArchive open_checkpoint(const std::filesystem::path& file, TrainingState& state) {
+  if (!std::filesystem::exists(file)) throw file_error(file.string(), "no such checkpoint");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(file.string());
+    c10::IValue format, stored_state;
+    archive.read("format", format);
+    if (!format.isString() || format.toStringRef() != kFormat) throw std::runtime_error("unknown format");
+    archive.read("state", stored_state);
+    state = nlohmann::json::parse(stored_state.toStringRef());
+  } catch (const std::exception& error) {
+    throw file_error(file.string(), "not a captioner checkpoint");
+  }
+  return archive;
+}
+
+TrainingState load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
+                              torch::optim::Optimizer* optimizer, bool restore_rng) {
+  TrainingState state;
+  auto archive = open_checkpoint(file, state);
+  try {
+    torch::serialize::InputArchive weights;
+    archive.read("model", weights);
+    read_module(model, weights);
+    if (optimizer) {
+      torch::serialize::InputArchive moments;
+      archive.read("optimizer", moments);
+      optimizer->load(moments);
+    }
+    if (restore_rng) {
+      torch::Tensor rng;
+      archive.read("rng", rng);
+      auto generator = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(rng);
+    }
+  } catch (const c10::Error& error) {
+    throw file_error(file.string(), "does not fit this model (" + error.msg() + ")");
+  } catch (const std::runtime_error& error) {
+    throw file_error(file.string(), std::string("does not fit this model (") + error.what() + ")");
+  }
+  return state;
+}
+
+TrainingState read_checkpoint_state(const std::filesystem::path& file) {
+  TrainingState state;
+  open_checkpoint(file, state);
+  return state;
+}
+
+}  // namespace captioner::train

@@ -1,0 +1,34 @@
+#pragma once
+// Training a captioner: teacher forcing with full backpropagation through time, an
+// evaluation on the validation split every epoch (or every N steps) scored with the
+// metrics library, best.pt kept by a chosen metric, early stopping on patience, and
+// checkpoints from which an interrupted run resumes exactly.
+//
+// The run directory (DESIGN.md "Data on disk"): config.ini (the resolved config),
+// log.jsonl (one object per logged step and per evaluation), checkpoints/last.pt and
+// best.pt with JSON sidecars.
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+
+#include "decoder/decode_options.h"
+#include "train/caption_model.h"
+#include "train/train_options.h"
+
+namespace captioner::train {
+
+struct TrainingConfig {
+  std::filesystem::path dataset;   // a prepared dataset directory (captioner prepare)
+  ModelOptions model;
+  TrainOptions train;
+  decoder::DecodeOptions decode;   // how validation captions are decoded
+  RunOptions run;
+  std::string resolved_config;     // the whole config as INI text: config.ini, and its hash ties checkpoints to it
+};
+
+// Trains the run (or resumes it from checkpoints/last.pt); returns its directory.
+// Progress and evaluations go to `log`. InputError for bad configuration or data.
+std::filesystem::path train_model(const TrainingConfig& config, std::ostream& log);
+
+}  // namespace captioner::train
