@@ -1,0 +1,107 @@
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "decoder/search.h"
+#include "decoder/token_ids.h"
+
+namespace captioner::decoder {
+namespace {
+
+constexpr float kDead = -std::numeric_limits<float>::infinity();
+
+// A beam for the next step: which row it continues, with which token, at what log-probability.
+struct Continuation {
+  int64_t source_row;
+  int64_t token;
+  float log_prob;
+};
+
+}  // namespace
+
+std::vector<std::vector<Hypothesis>> beam_search(CaptionDecoderImpl& decoder, const torch::Tensor& features,
+                                                 const LogitsProcessorChain& chain, int beam_size,
+                                                 int num_hypotheses, int max_length, double length_penalty) {
+  const int64_t images = features.size(0);
+  const int64_t K = beam_size;
+  std::vector<std::vector<Hypothesis>> finished(images);
+  if (images == 0) return finished;
+
+  DecoderState state = decoder.start(features);
+  const auto device = state.h.device();
+  const auto long_on_device = torch::TensorOptions(torch::kLong).device(device);
+  state = state.select_rows(torch::arange(images, long_on_device).repeat_interleave(K));
+  // Rows [g*K, (g+1)*K) are the beams of image active_images[g].
+  std::vector<int64_t> active_images(images);
+  for (int64_t image = 0; image < images; ++image) active_images[image] = image;
+  auto tokens = torch::full({images * K}, kBosId, long_on_device);
+  auto generated = torch::empty({images * K, 0}, torch::kLong);  // CPU: read by the logits processors
+  // Only the first beam of an image is alive at the start: K copies of it would fill the beam with duplicates.
+  auto beam_log_prob = torch::full({images, K}, kDead, state.h.options());
+  beam_log_prob.select(1, 0).fill_(0.0);
+  beam_log_prob = beam_log_prob.view({-1});
+
+  for (int step = 0; step <= max_length && !active_images.empty(); ++step) {
+    auto log_probs = torch::log_softmax(decoder.step(tokens, state), 1);
+    chain.apply(log_probs, generated);
+    const int64_t vocab = log_probs.size(1);
+    const int64_t groups = static_cast<int64_t>(active_images.size());
+    const auto totals = (beam_log_prob.unsqueeze(1) + log_probs).view({groups, K * vocab});
+    const auto [best_totals, best_ids] = totals.topk(std::min<int64_t>(2 * K, K * vocab), 1);
+    const auto best_totals_cpu = best_totals.to(torch::kCPU, torch::kFloat).contiguous();
+    const auto best_ids_cpu = best_ids.to(torch::kCPU).contiguous();
+    const auto candidate_totals = best_totals_cpu.accessor<float, 2>();
+    const auto candidate_ids = best_ids_cpu.accessor<int64_t, 2>();
+    const auto generated_rows = generated.accessor<int64_t, 2>();
+
+    std::vector<int64_t> still_active;
+    std::vector<Continuation> next;
+    for (int64_t group = 0; group < groups; ++group) {
+      auto& image_finished = finished[active_images[group]];
+      std::vector<Continuation> beams;
+      for (int64_t rank = 0; rank < candidate_totals.size(1); ++rank) {
+        const float total = candidate_totals[group][rank];
+        if (total == kDead) break;
+        const int64_t row = group * K + candidate_ids[group][rank] / vocab;
+        const int64_t token = candidate_ids[group][rank] % vocab;
+        if (token == kEosId) {
+          // An eos below the first K candidates would not have been in the beam: it is not a hypothesis.
+          if (rank >= K) continue;
+          Hypothesis hypothesis;
+          for (int64_t t = 0; t < step; ++t) hypothesis.tokens.push_back(static_cast<int32_t>(generated_rows[row][t]));
+          hypothesis.log_prob = total;
+          hypothesis.score = length_normalized_score(total, hypothesis.tokens.size(), length_penalty);
+          image_finished.push_back(std::move(hypothesis));
+        } else if (static_cast<int64_t>(beams.size()) < K) {
+          beams.push_back({row, token, total});
+        }
+      }
+      if (static_cast<int64_t>(image_finished.size()) >= K || beams.empty()) continue;  // this image is done
+      // Fewer than K live continuations (the constraints allowed no more): dead beams fill the rest.
+      while (static_cast<int64_t>(beams.size()) < K) beams.push_back({beams.front().source_row, kPadId, kDead});
+      still_active.push_back(active_images[group]);
+      next.insert(next.end(), beams.begin(), beams.end());
+    }
+    active_images = std::move(still_active);
+    if (active_images.empty()) break;
+
+    std::vector<int64_t> source_rows, next_tokens;
+    std::vector<float> next_log_probs;
+    for (const auto& beam : next) {
+      source_rows.push_back(beam.source_row);
+      next_tokens.push_back(beam.token);
+      next_log_probs.push_back(beam.log_prob);
+    }
+    const auto sources = torch::tensor(source_rows, torch::kLong);
+    const auto next_tokens_cpu = torch::tensor(next_tokens, torch::kLong);
+    state = state.select_rows(sources.to(device));
+    generated = torch::cat({generated.index_select(0, sources), next_tokens_cpu.unsqueeze(1)}, 1);
+    tokens = next_tokens_cpu.to(device);
+    beam_log_prob = torch::tensor(next_log_probs, torch::kFloat).to(state.h.options());
+  }
+  TORCH_CHECK(active_images.empty(), "beam_search: the logits processors did not end every caption");
+  for (auto& hypotheses : finished) keep_best(hypotheses, num_hypotheses);
+  return finished;
+}
+
+}  // namespace captioner::decoder

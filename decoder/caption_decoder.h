@@ -1,0 +1,64 @@
+#pragma once
+// The caption decoder: word embedding, LSTM, linear layer to the vocabulary. The image
+// vector (float N x F, from any encoder) starts it in one of three ways (DecoderOptions::init).
+// Two ways to run it, on the same weights:
+//   forward: teacher forcing over whole captions, for training (autograd through the
+//            unrolled LSTM: full backpropagation through time);
+//   start + step: one token at a time with the LSTM state carried along, for decoding
+//            (a prefix is never recomputed).
+
+#include <torch/torch.h>
+
+#include "decoder/decoder_options.h"
+
+namespace captioner::decoder {
+
+// The LSTM's state for a set of rows (images, or beams of images).
+struct DecoderState {
+  torch::Tensor h;  // layers x rows x hidden_size
+  torch::Tensor c;  // layers x rows x hidden_size
+
+  int64_t rows() const { return h.size(1); }
+  // The state of rows `rows` (int64 indices, repeats allowed), in that order.
+  DecoderState select_rows(const torch::Tensor& rows) const;
+};
+
+class CaptionDecoderImpl : public torch::nn::Module {
+ public:
+  // InputError for invalid options (validate).
+  explicit CaptionDecoderImpl(const DecoderOptions& options);
+
+  // Teacher forcing. `features`: float N x F (with init `none` only N is used); `tokens`:
+  // int64 N x T, each row bos, the caption, eos, then kPadId up to T (T >= 2). Returns
+  // logits N x (T-1) x V: logits[:, t] predicts tokens[:, t+1].
+  torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& tokens);
+
+  // The state before bos for each image (row) of `features`.
+  DecoderState start(const torch::Tensor& features);
+  // Feeds one token per row (int64, R) and returns the next token's logits (R x V);
+  // `state` moves on by that token.
+  torch::Tensor step(const torch::Tensor& tokens, DecoderState& state);
+
+  const DecoderOptions& options() const { return options_; }
+  InitMode init_mode() const { return init_mode_; }
+
+ private:
+  // Embedded (and dropped-out) tokens, N x T x E.
+  torch::Tensor embed(const torch::Tensor& tokens);
+  // The LSTM over inputs N x T x E from `state` (updated); dropped-out outputs N x T x H.
+  torch::Tensor run_lstm(const torch::Tensor& inputs, DecoderState& state);
+  void check_features(const torch::Tensor& features) const;
+
+  DecoderOptions options_;
+  InitMode init_mode_;
+  torch::nn::Embedding embedding_{nullptr};
+  torch::nn::LSTM lstm_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::Linear output_{nullptr};
+  torch::nn::Linear init_h_{nullptr};           // init hidden: image -> h0 of every layer
+  torch::nn::Linear init_c_{nullptr};           // init hidden: image -> c0 of every layer
+  torch::nn::Linear image_embedding_{nullptr};  // init input: image -> the first input step
+};
+TORCH_MODULE(CaptionDecoder);
+
+}  // namespace captioner::decoder
