@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "metrics/ngrams.h"
+#include "metrics/parallel.h"
 
 namespace captioner::metrics {
 namespace {
@@ -54,46 +55,58 @@ BleuScores compute_bleu(const CorpusNgrams& corpus) {
   BleuScores result;
   for (std::size_t k = 0; k < 4; ++k) {
     result.orders[k].name = "Bleu_" + std::to_string(k + 1);
-    result.orders[k].per_image.reserve(corpus.size());
+    result.orders[k].per_image.resize(corpus.size());
   }
-  BleuStatistics& totals = result.statistics;
-
-  // Clipping counts: each n-gram's largest count in any single reference of the image.
-  std::vector<std::uint32_t> max_reference_count(corpus.distinct_ngrams, 0);
-  std::vector<std::size_t> stamp(corpus.distinct_ngrams, 0);  // image + 1 where valid
-  std::vector<std::size_t> reference_lengths;
-  for (std::size_t image = 0; image < corpus.size(); ++image) {
-    reference_lengths.clear();
-    for (const SentenceNgrams& reference : corpus.references[image]) {
-      reference_lengths.push_back(reference.length);
-      for (const NgramCount& ngram : reference.ngrams) {
-        if (stamp[ngram.id] != image + 1) {
-          stamp[ngram.id] = image + 1;
-          max_reference_count[ngram.id] = 0;
+  // Each chunk of images on its own thread, with its own totals (exact integers).
+  std::vector<BleuStatistics> chunk_totals(corpus.chunks.size());
+  run_in_parallel(corpus.chunks.size(), [&](std::size_t c) {
+    const NgramChunk& chunk = corpus.chunks[c];
+    BleuStatistics& totals = chunk_totals[c];
+    // Clipping counts: each of the image's n-grams' largest count in any single reference.
+    std::vector<std::uint32_t> max_reference_count;
+    std::vector<std::size_t> reference_lengths;
+    for (std::size_t i = 0; i < chunk.images.size(); ++i) {
+      const ImageNgrams& image = chunk.images[i];
+      max_reference_count.assign(image.ngrams, 0);
+      reference_lengths.clear();
+      for (std::uint32_t r = 0; r < image.references; ++r) {
+        const SentenceNgrams& reference = chunk.sentences[image.first_sentence + r];
+        reference_lengths.push_back(reference.words);
+        for (std::uint32_t n = reference.order_begin[0]; n < reference.order_begin[kMaxNgramOrder]; ++n) {
+          const NgramCount& ngram = chunk.counts[n];
+          max_reference_count[ngram.ngram] = std::max(max_reference_count[ngram.ngram], ngram.count);
         }
-        max_reference_count[ngram.id] = std::max(max_reference_count[ngram.id], ngram.count);
       }
-    }
-    const SentenceNgrams& candidate = corpus.candidates[image];
-    std::array<std::size_t, 4> guess{};
-    std::array<std::size_t, 4> correct{};
-    for (std::size_t k = 0; k < 4; ++k) {
-      guess[k] = candidate.length > k ? candidate.length - k : 0;
-    }
-    for (const NgramCount& ngram : candidate.ngrams) {
-      const std::uint32_t in_references = stamp[ngram.id] == image + 1 ? max_reference_count[ngram.id] : 0;
-      correct[static_cast<std::size_t>(ngram.order - 1)] += std::min(ngram.count, in_references);
-    }
-    const std::size_t reference_length = closest_reference_length(reference_lengths, candidate.length);
+      const SentenceNgrams& candidate = chunk.candidate(image);
+      std::array<std::size_t, 4> guess{};
+      std::array<std::size_t, 4> correct{};
+      for (std::size_t k = 0; k < 4; ++k) {
+        guess[k] = candidate.words > k ? candidate.words - k : 0;
+        for (std::uint32_t n = candidate.order_begin[k]; n < candidate.order_begin[k + 1]; ++n) {
+          const NgramCount& ngram = chunk.counts[n];
+          correct[k] += std::min(ngram.count, max_reference_count[ngram.ngram]);
+        }
+      }
+      const std::size_t reference_length = closest_reference_length(reference_lengths, candidate.words);
 
-    const std::array<double, 4> scores = bleu_from_counts(correct, guess, candidate.length, reference_length);
-    for (std::size_t k = 0; k < 4; ++k) {
-      result.orders[k].per_image.push_back(scores[k]);
-      totals.guess[k] += guess[k];
-      totals.correct[k] += correct[k];
+      const std::array<double, 4> scores = bleu_from_counts(correct, guess, candidate.words, reference_length);
+      for (std::size_t k = 0; k < 4; ++k) {
+        result.orders[k].per_image[chunk.first_image + i] = scores[k];
+        totals.guess[k] += guess[k];
+        totals.correct[k] += correct[k];
+      }
+      totals.candidate_length += candidate.words;
+      totals.reference_length += reference_length;
     }
-    totals.candidate_length += candidate.length;
-    totals.reference_length += reference_length;
+  });
+  BleuStatistics& totals = result.statistics;
+  for (const BleuStatistics& chunk : chunk_totals) {
+    totals.candidate_length += chunk.candidate_length;
+    totals.reference_length += chunk.reference_length;
+    for (std::size_t k = 0; k < 4; ++k) {
+      totals.guess[k] += chunk.guess[k];
+      totals.correct[k] += chunk.correct[k];
+    }
   }
   const std::array<double, 4> corpus_scores = bleu_from_counts(
       totals.correct, totals.guess, totals.candidate_length, totals.reference_length);

@@ -1,10 +1,11 @@
 #pragma once
-// N-gram counting shared by BLEU and CIDEr-D: words and n-grams are interned to dense
-// ids once per corpus, so the scorers compare integers, never strings.
+// N-gram counting shared by BLEU and CIDEr-D. Each image's n-grams (over its references
+// and its candidate) are numbered locally, so that the scorers work in small per-image
+// arrays that stay in the cache; only CIDEr-D's document frequencies need the whole
+// corpus, and count_corpus_ngrams works them out once for every image's n-grams.
 
+#include <array>
 #include <cstdint>
-#include <string>
-#include <string_view>
 #include <vector>
 
 #include "metrics/corpus.h"
@@ -13,70 +14,52 @@ namespace captioner::metrics {
 
 constexpr int kMaxNgramOrder = 4;
 
+// One distinct n-gram of a sentence.
 struct NgramCount {
-  std::uint32_t id;     // dense over every n-gram of every order seen in the corpus
+  std::uint32_t ngram;  // which of its image's distinct n-grams
   std::uint32_t count;  // occurrences in the sentence
-  int order;            // 1..kMaxNgramOrder
 };
 
-// The n-grams of one sentence, in pycocoevalcap's insertion order: all 1-grams by
-// first occurrence, then all 2-grams, and so on.
+// A sentence's n-grams are NgramChunk::counts[order_begin[0], order_begin[4]), in
+// pycocoevalcap's insertion order: its 1-grams by first occurrence, then its 2-grams,
+// and so on; those of order n are [order_begin[n - 1], order_begin[n]).
 struct SentenceNgrams {
-  std::size_t length = 0;  // words
-  std::vector<NgramCount> ngrams;
+  std::uint32_t words = 0;  // str.split() words
+  std::array<std::uint32_t, kMaxNgramOrder + 1> order_begin{};
 };
 
-class NgramIndex {
- public:
-  // Room for about this many distinct n-grams before the table grows.
-  void reserve(std::size_t ngrams);
+struct ImageNgrams {
+  std::uint32_t first_sentence = 0;  // into NgramChunk::sentences: the references, then the candidate
+  std::uint32_t references = 0;
+  std::uint32_t first_ngram = 0;  // its distinct n-grams: NgramChunk::document_frequency[first_ngram, + ngrams)
+  std::uint32_t ngrams = 0;
+};
 
-  // Splits `sentence` with Python's str.split() and counts its n-grams of order 1..4.
-  SentenceNgrams count(std::string_view sentence);
+// Consecutive images, counted (and scored) by one thread.
+struct NgramChunk {
+  std::size_t first_image = 0;  // in the corpus
+  std::vector<ImageNgrams> images;
+  std::vector<SentenceNgrams> sentences;
+  std::vector<NgramCount> counts;
+  // For each image's distinct n-grams: how many images of the corpus hold the n-gram in
+  // one of their references (CIDEr-D's document frequency; 0 for one only candidates have).
+  std::vector<std::uint32_t> document_frequency;
 
-  // How many distinct n-grams have been seen: every id is below this.
-  std::size_t size() const { return next_id_; }
-
- private:
-  std::uint32_t word_id(std::string_view word);
-  // The id of an n-gram key: (prefix n-gram id + 1, or 0 for none) << 32 | word id.
-  std::uint32_t intern(std::uint64_t key);
-
-  // Open addressing, linear probing: the n-gram lookup is the scorers' inner loop.
-  struct Slot {
-    std::uint64_t key = kEmpty;
-    std::uint32_t id = 0;
-  };
-  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
-  void grow();
-
-  // Words: open addressing over (hash, id); the text lives in words_.
-  struct WordSlot {
-    std::uint64_t hash = 0;
-    std::uint32_t id = kNoWord;
-  };
-  static constexpr std::uint32_t kNoWord = ~std::uint32_t{0};
-  void grow_words();
-  std::vector<std::string> words_;
-  std::vector<WordSlot> word_table_ = std::vector<WordSlot>(1024);
-  std::vector<std::uint32_t> word_ids_;   // the sentence being counted
-  std::vector<std::uint32_t> start_ids_;  // n-gram ids by start position, current order
-  std::vector<std::uint64_t> keys_;       // n-gram keys by start position, current order
-  // key: (prefix n-gram id + 1, or 0 for none) << 32 | word id
-  std::vector<Slot> table_ = std::vector<Slot>(1024);
-  std::uint32_t next_id_ = 0;
+  const SentenceNgrams& candidate(const ImageNgrams& image) const {
+    return sentences[image.first_sentence + image.references];
+  }
 };
 
 // Every sentence of a corpus counted once, for BLEU and CIDEr-D to share.
 struct CorpusNgrams {
-  std::size_t distinct_ngrams = 0;  // every n-gram id is below this
-  std::vector<SentenceNgrams> candidates;
-  std::vector<std::vector<SentenceNgrams>> references;
+  std::size_t images = 0;
+  std::vector<NgramChunk> chunks;  // in image order
 
-  std::size_t size() const { return candidates.size(); }
+  std::size_t size() const { return images; }
 };
 
-// Checks the corpus (check_corpus) and counts it.
+// Checks the corpus (check_corpus) and counts the n-grams of order 1..4 of every
+// caption split with Python's str.split().
 CorpusNgrams count_corpus_ngrams(const TokenizedCorpus& corpus);
 
 }  // namespace captioner::metrics

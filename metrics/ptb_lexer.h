@@ -1,8 +1,11 @@
 #pragma once
 // The PTB lexer's interface: ptb_lexer.re (compiled by re2c) decides which rule
-// matches at a position; ptb_tokenizer.cc turns the rule's action into token text.
+// matches at a position, ptb_lexer_fast_path.cc takes the common cases off its hands;
+// ptb_tokenizer.cc turns the rule's action into token text.
 
 #include <cstddef>
+#include <string>
+#include <string_view>
 
 namespace captioner::metrics {
 
@@ -45,11 +48,17 @@ struct PtbMatch {
   std::size_t length;  // code units matched, not counting trailing context
 };
 
-// The lexer's input symbol for a UTF-16 code unit (ASCII units are themselves; see
+// The lexer's input symbols for UTF-16 code units (ASCII units are themselves; see
 // ptb_lexer.re for why the others are compacted).
-char16_t ptb_symbol(char16_t unit);
+std::u16string ptb_symbols(std::u16string_view units);
 
-// Matches one rule at `start`, a buffer of ptb_symbol()s holding a 0 at `limit`.
+// Matches one rule at `start`, a buffer of ptb_symbols() holding a 0 at `limit`.
 PtbMatch ptb_match(const char16_t* start, const char16_t* limit);
+
+// The same decision, always taken by the DFA. The DFA is one huge function that the
+// build compiles without optimisation (see metrics/CMakeLists.txt), so ptb_match
+// decides the commonest inputs itself (a plain ASCII word before a space or a line end,
+// a run of spaces) and calls this for everything else.
+PtbMatch ptb_match_dfa(const char16_t* start, const char16_t* limit);
 
 }  // namespace captioner::metrics

@@ -15,39 +15,11 @@
 // caseless matching puts a few non-ASCII letters in the same case class as ASCII
 // ones (i, k, s): those letters are spelled with the classes ci_i, ci_k and ci_s.
 //
-// Each rule only names an action; ptb_tokenizer.cc carries the actions out.
+// Each rule only names an action; ptb_tokenizer.cc carries the actions out. The
+// alphabet map and the shortcut for the commonest tokens are in ptb_lexer_fast_path.cc.
 #include "metrics/ptb_lexer.h"
 
-#include <array>
-#include <cstdint>
-
 namespace captioner::metrics {
-
-namespace {
-
-struct SymbolRun {
-  std::uint16_t first, last, symbol;
-};
-
-constexpr SymbolRun kSymbolRuns[] = {
-#include "metrics/ptb_alphabet.inc"
-};
-
-std::array<char16_t, 0x10000> make_symbol_table() {
-  std::array<char16_t, 0x10000> table{};
-  for (std::size_t unit = 0; unit < 0x80; ++unit) table[unit] = static_cast<char16_t>(unit);
-  for (const SymbolRun& run : kSymbolRuns) {
-    for (std::size_t unit = run.first; unit <= run.last; ++unit) table[unit] = run.symbol;
-  }
-  return table;
-}
-
-}  // namespace
-
-char16_t ptb_symbol(char16_t unit) {
-  static const std::array<char16_t, 0x10000> table = make_symbol_table();
-  return table[unit];
-}
 
 /*!include:re2c "ptb_unicode_classes.re" */
 
@@ -230,7 +202,7 @@ char16_t ptb_symbol(char16_t unit) {
               | [\uFF1A-\uFF20\uFF3B-\uFF40\uFF5B-\uFF65];
 */
 
-PtbMatch ptb_match(const char16_t* start, const char16_t* limit) {
+PtbMatch ptb_match_dfa(const char16_t* start, const char16_t* limit) {
   const char16_t* cursor = start;
   const char16_t* marker = start;
   const char16_t* context_marker = start;

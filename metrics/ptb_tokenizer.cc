@@ -1,13 +1,12 @@
 #include "metrics/ptb_tokenizer.h"
 
 #include <algorithm>
-#include <exception>
 #include <iterator>
 #include <stdexcept>
-#include <thread>
 #include <string_view>
 
 #include "metrics/java_lowercase.h"
+#include "metrics/parallel.h"
 #include "metrics/ptb_lexer.h"
 #include "metrics/utf8.h"
 
@@ -225,8 +224,7 @@ std::vector<std::string> tokenize_batch(const std::string* captions, std::size_t
   lines.reserve(count);
   if (count == 0) return lines;
   const std::u16string text = join_captions(captions, count);
-  std::u16string symbols(text.size(), u'\0');
-  for (std::size_t i = 0; i < text.size(); ++i) symbols[i] = ptb_symbol(text[i]);
+  const std::u16string symbols = ptb_symbols(text);
   const char16_t* const limit = symbols.data() + symbols.size() - 1;
   std::string line;
   std::size_t pos = 0;
@@ -276,8 +274,7 @@ constexpr std::size_t kMinCaptionsPerThread = 4000;
 }  // namespace
 
 std::vector<std::string> ptb_tokenize_lines(const std::vector<std::string>& captions) {
-  const std::size_t threads = std::min<std::size_t>(
-      {std::max(1u, std::thread::hardware_concurrency()), 8, captions.size() / kMinCaptionsPerThread});
+  const std::size_t threads = parallel_threads(captions.size(), kMinCaptionsPerThread);
   if (threads <= 1) return tokenize_batch(captions.data(), captions.size());
 
   // Cut points near equal shares, moved forward to a caption that can start a batch.
@@ -290,25 +287,13 @@ std::vector<std::string> ptb_tokenize_lines(const std::vector<std::string>& capt
   cuts.push_back(captions.size());
 
   std::vector<std::vector<std::string>> parts(cuts.size() - 1);
-  std::vector<std::exception_ptr> errors(parts.size());
-  std::vector<std::thread> workers;
-  for (std::size_t part = 0; part < parts.size(); ++part) {
-    workers.emplace_back([&, part] {
-      try {
-        const std::size_t begin = cuts[part];
-        const std::size_t end = cuts[part + 1];
-        const bool with_context = end < captions.size();
-        parts[part] = tokenize_batch(captions.data() + begin, end - begin + (with_context ? 1 : 0));
-        if (with_context) parts[part].pop_back();
-      } catch (...) {
-        errors[part] = std::current_exception();
-      }
-    });
-  }
-  for (std::thread& worker : workers) worker.join();
-  for (const std::exception_ptr& error : errors) {
-    if (error) std::rethrow_exception(error);
-  }
+  run_in_parallel(parts.size(), [&](std::size_t part) {
+    const std::size_t begin = cuts[part];
+    const std::size_t end = cuts[part + 1];
+    const bool with_context = end < captions.size();
+    parts[part] = tokenize_batch(captions.data() + begin, end - begin + (with_context ? 1 : 0));
+    if (with_context) parts[part].pop_back();
+  });
   std::vector<std::string> lines;
   lines.reserve(captions.size());
   for (std::vector<std::string>& part : parts) {

@@ -1,10 +1,9 @@
 #include "metrics/scorer.h"
 
 #include <chrono>
-#include <exception>
-#include <thread>
 
 #include "metrics/cider.h"
+#include "metrics/parallel.h"
 #include "metrics/rouge.h"
 
 namespace captioner::metrics {
@@ -14,10 +13,16 @@ TokenizedCorpus tokenize_corpus(const CaptionSet& captions, const CaptionTokeniz
   for (const std::vector<std::string>& references : captions.references) {
     all_references.insert(all_references.end(), references.begin(), references.end());
   }
-  std::vector<std::string> tokenized_references = tokenizer.tokenize(all_references);
-
+  // Two batches, as pycocoevalcap tokenizes them, side by side.
+  std::vector<std::string> tokenized_references;
   TokenizedCorpus corpus;
-  corpus.candidates = tokenizer.tokenize(captions.candidates);
+  run_in_parallel(2, [&](std::size_t batch) {
+    if (batch == 0) {
+      tokenized_references = tokenizer.tokenize(all_references);
+    } else {
+      corpus.candidates = tokenizer.tokenize(captions.candidates);
+    }
+  });
   corpus.references.reserve(captions.size());
   auto next = tokenized_references.begin();
   for (const std::vector<std::string>& references : captions.references) {
@@ -43,28 +48,18 @@ Evaluation evaluate(const CaptionSet& captions, TokenizationMode tokenization) {
   evaluation.tokenize_seconds = seconds_since(started);
   const auto scoring_started = std::chrono::steady_clock::now();
   // ROUGE-L needs no n-grams: it runs beside the counting, BLEU and CIDEr-D.
-  MetricScore rouge_l;
-  std::exception_ptr rouge_error;
-  std::thread rouge_thread([&] {
-    try {
-      rouge_l = compute_rouge_l(corpus);
-    } catch (...) {
-      rouge_error = std::current_exception();
-    }
-  });
-  CorpusNgrams ngrams;
   BleuScores bleu;
+  MetricScore rouge_l;
   MetricScore cider_d;
-  try {
-    ngrams = count_corpus_ngrams(corpus);
+  run_in_parallel(2, [&](std::size_t task) {
+    if (task == 1) {
+      rouge_l = compute_rouge_l(corpus);
+      return;
+    }
+    const CorpusNgrams ngrams = count_corpus_ngrams(corpus);
     bleu = compute_bleu(ngrams);
     cider_d = compute_cider_d(ngrams);
-  } catch (...) {
-    rouge_thread.join();
-    throw;
-  }
-  rouge_thread.join();
-  if (rouge_error) std::rethrow_exception(rouge_error);
+  });
   for (MetricScore& order : bleu.orders) evaluation.scores.push_back(std::move(order));
   evaluation.bleu_statistics = bleu.statistics;
   evaluation.scores.push_back(std::move(rouge_l));

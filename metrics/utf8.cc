@@ -123,6 +123,12 @@ bool is_python_whitespace(char32_t c) {
 
 std::vector<std::string_view> split_python_whitespace(std::string_view text) {
   std::vector<std::string_view> words;
+  split_python_whitespace(text, words);
+  return words;
+}
+
+void split_python_whitespace(std::string_view text, std::vector<std::string_view>& words) {
+  words.clear();
   std::size_t i = 0;
   std::size_t word_start = std::string_view::npos;
   while (i < text.size()) {
@@ -138,7 +144,6 @@ std::vector<std::string_view> split_python_whitespace(std::string_view text) {
     }
   }
   if (word_start != std::string_view::npos) words.push_back(text.substr(word_start));
-  return words;
 }
 
 std::string_view rstrip_python_whitespace(std::string_view text) {

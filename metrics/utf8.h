@@ -25,6 +25,8 @@ bool is_python_whitespace(char32_t c);
 
 // str.split() without arguments: runs of Python whitespace separate words.
 std::vector<std::string_view> split_python_whitespace(std::string_view text);
+// The same into `words` (cleared first), to reuse its memory.
+void split_python_whitespace(std::string_view text, std::vector<std::string_view>& words);
 
 // str.rstrip() without arguments.
 std::string_view rstrip_python_whitespace(std::string_view text);
