@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -29,25 +31,24 @@ std::vector<std::vector<Hypothesis>> beam_search(CaptionDecoderImpl& decoder, co
 
   DecoderState state = decoder.start(features);
   const auto device = state.h.device();
-  const auto long_on_device = torch::TensorOptions(torch::kLong).device(device);
-  state = state.select_rows(torch::arange(images, long_on_device).repeat_interleave(K));
-  // Rows [g*K, (g+1)*K) are the beams of image active_images[g].
+  // Rows [g*beams, (g+1)*beams) are the beams of image active_images[g]. Before the first
+  // token each image has one beam (K copies would only fill the beam with duplicates).
+  int64_t beams = 1;
   std::vector<int64_t> active_images(images);
   for (int64_t image = 0; image < images; ++image) active_images[image] = image;
-  auto tokens = torch::full({images * K}, kBosId, long_on_device);
-  auto generated = torch::empty({images * K, 0}, torch::kLong);  // CPU: read by the logits processors
-  // Only the first beam of an image is alive at the start: K copies of it would fill the beam with duplicates.
-  auto beam_log_prob = torch::full({images, K}, kDead, state.h.options());
-  beam_log_prob.select(1, 0).fill_(0.0);
-  beam_log_prob = beam_log_prob.view({-1});
+  auto tokens = torch::full({images}, kBosId, torch::TensorOptions(torch::kLong).device(device));
+  auto generated = torch::empty({images, 0}, torch::kLong);  // CPU: read by the logits processors
+  auto beam_log_prob = torch::zeros({images}, state.h.options());
+  // A caption can still gain length normalisation up to this length (tokens + eos).
+  const double best_length_factor = length_penalty > 0.0 ? std::pow(max_length + 1.0, length_penalty) : 1.0;
 
   for (int step = 0; step <= max_length && !active_images.empty(); ++step) {
     auto log_probs = torch::log_softmax(decoder.step(tokens, state), 1);
     chain.apply(log_probs, generated);
     const int64_t vocab = log_probs.size(1);
     const int64_t groups = static_cast<int64_t>(active_images.size());
-    const auto totals = (beam_log_prob.unsqueeze(1) + log_probs).view({groups, K * vocab});
-    const auto [best_totals, best_ids] = totals.topk(std::min<int64_t>(2 * K, K * vocab), 1);
+    const auto totals = (beam_log_prob.unsqueeze(1) + log_probs).view({groups, beams * vocab});
+    const auto [best_totals, best_ids] = totals.topk(std::min<int64_t>(2 * K, beams * vocab), 1);
     const auto best_totals_cpu = best_totals.to(torch::kCPU, torch::kFloat).contiguous();
     const auto best_ids_cpu = best_ids.to(torch::kCPU).contiguous();
     const auto candidate_totals = best_totals_cpu.accessor<float, 2>();
@@ -58,11 +59,11 @@ std::vector<std::vector<Hypothesis>> beam_search(CaptionDecoderImpl& decoder, co
     std::vector<Continuation> next;
     for (int64_t group = 0; group < groups; ++group) {
       auto& image_finished = finished[active_images[group]];
-      std::vector<Continuation> beams;
+      std::vector<Continuation> next_beams;
       for (int64_t rank = 0; rank < candidate_totals.size(1); ++rank) {
         const float total = candidate_totals[group][rank];
         if (total == kDead) break;
-        const int64_t row = group * K + candidate_ids[group][rank] / vocab;
+        const int64_t row = group * beams + candidate_ids[group][rank] / vocab;
         const int64_t token = candidate_ids[group][rank] % vocab;
         if (token == kEosId) {
           // An eos below the first K candidates would not have been in the beam: it is not a hypothesis.
@@ -72,15 +73,27 @@ std::vector<std::vector<Hypothesis>> beam_search(CaptionDecoderImpl& decoder, co
           hypothesis.log_prob = total;
           hypothesis.score = length_normalized_score(total, hypothesis.tokens.size(), length_penalty);
           image_finished.push_back(std::move(hypothesis));
-        } else if (static_cast<int64_t>(beams.size()) < K) {
-          beams.push_back({row, token, total});
+        } else if (static_cast<int64_t>(next_beams.size()) < K) {
+          next_beams.push_back({row, token, total});
         }
       }
-      if (static_cast<int64_t>(image_finished.size()) >= K || beams.empty()) continue;  // this image is done
+      if (static_cast<int64_t>(image_finished.size()) >= K || next_beams.empty()) continue;  // this image is done
+      if (static_cast<int64_t>(image_finished.size()) >= num_hypotheses) {
+        // Done as well when no live beam can reach the hypotheses returned: a beam's
+        // log-probability only falls, and its score can rise at most to log_prob divided
+        // by best_length_factor. What beam_size finished hypotheses would give, sooner.
+        std::vector<double> scores;
+        for (const auto& hypothesis : image_finished) scores.push_back(hypothesis.score);
+        std::nth_element(scores.begin(), scores.begin() + (num_hypotheses - 1), scores.end(), std::greater<>());
+        const double worst_returned = scores[num_hypotheses - 1];
+        if (worst_returned >= next_beams.front().log_prob / best_length_factor) continue;
+      }
       // Fewer than K live continuations (the constraints allowed no more): dead beams fill the rest.
-      while (static_cast<int64_t>(beams.size()) < K) beams.push_back({beams.front().source_row, kPadId, kDead});
+      while (static_cast<int64_t>(next_beams.size()) < K) {
+        next_beams.push_back({next_beams.front().source_row, kPadId, kDead});
+      }
       still_active.push_back(active_images[group]);
-      next.insert(next.end(), beams.begin(), beams.end());
+      next.insert(next.end(), next_beams.begin(), next_beams.end());
     }
     active_images = std::move(still_active);
     if (active_images.empty()) break;
@@ -98,6 +111,7 @@ std::vector<std::vector<Hypothesis>> beam_search(CaptionDecoderImpl& decoder, co
     generated = torch::cat({generated.index_select(0, sources), next_tokens_cpu.unsqueeze(1)}, 1);
     tokens = next_tokens_cpu.to(device);
     beam_log_prob = torch::tensor(next_log_probs, torch::kFloat).to(state.h.options());
+    beams = K;
   }
   TORCH_CHECK(active_images.empty(), "beam_search: the logits processors did not end every caption");
   for (auto& hypotheses : finished) keep_best(hypotheses, num_hypotheses);

@@ -25,8 +25,10 @@ std::vector<std::vector<Hypothesis>> greedy_search(CaptionDecoderImpl& decoder, 
 // Beam search with `beam_size` beams per image. Each step ranks the 2 x beam_size best
 // continuations of an image's beams by log-probability: an eos among the first beam_size
 // finishes a hypothesis (scored with length_penalty), the best beam_size others go on. An
-// image is done once it has beam_size finished hypotheses (or no beam is left). Per image
-// its best `num_hypotheses` finished hypotheses, best score first.
+// image is done once it has beam_size finished hypotheses (or no beam is left), or sooner
+// when no live beam can reach the `num_hypotheses` best finished ones any more (the same
+// result, fewer steps). Per image its best `num_hypotheses` finished hypotheses, best
+// score first.
 std::vector<std::vector<Hypothesis>> beam_search(CaptionDecoderImpl& decoder, const torch::Tensor& features,
                                                  const LogitsProcessorChain& chain, int beam_size,
                                                  int num_hypotheses, int max_length, double length_penalty);

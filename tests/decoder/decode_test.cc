@@ -104,6 +104,26 @@ TEST(Decode, BeamHypothesesAreSortedAndScoredByTheirTeacherForcedLogProb) {
   }
 }
 
+TEST(Decode, BeamStopsEarlyOnlyWhenTheBestCannotChange) {
+  // Asking for one hypothesis lets an image stop as soon as no live beam can beat its best
+  // finished one; asking for all beam_size of them waits for beam_size finished. The best
+  // hypothesis must be the same either way.
+  for (const double alpha : {0.0, 0.7}) {
+    auto decoder = random_decoder(tiny_options("hidden"), 24);
+    bias_token(decoder, kEosId, 1.0);
+    const auto features = torch::randn({8, 6});
+    auto options = with_strategy("beam", 5);
+    options.length_penalty = alpha;
+    const auto best_only = decode(decoder, features, options);
+    options.num_hypotheses = 5;
+    const auto all = decode(decoder, features, options);
+    for (size_t i = 0; i < all.size(); ++i) {
+      EXPECT_EQ(best_only[i][0].tokens, all[i][0].tokens) << "alpha " << alpha << " image " << i;
+      EXPECT_EQ(best_only[i][0].score, all[i][0].score) << "alpha " << alpha << " image " << i;
+    }
+  }
+}
+
 TEST(Decode, AWideEnoughBeamFindsTheExactRanking) {
   // Two words (4 and 5) and at most 3 of them: 15 captions in all. A beam of 16 keeps every
   // one, so it must return all of them ranked exactly as an exhaustive enumeration.
