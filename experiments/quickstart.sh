@@ -26,8 +26,9 @@ fi
 echo "== 1/5 synthetic data set"
 "$captioner" synth --out "$DATA/shapes" "${synth_args[@]}"
 echo "== 2/5 prepare (decode, resize, SentencePiece)"
+# The synthetic grammar has about a hundred words: a word-level vocabulary of all of them.
 "$captioner" prepare --karpathy "$DATA/shapes/dataset_shapes.json" --images "$DATA/shapes/images" \
-  --out "$DATA/shapes-prep"
+  --out "$DATA/shapes-prep" --tokenizer.model-type word --tokenizer.vocab-size 1000 --tokenizer.adjust-vocab-size
 echo "== 3/5 train the captioner"
 "$captioner" train --config experiments/configs/shapes.ini "${train_args[@]}"
 echo "== 4/5 train the blind baseline (no image)"
