@@ -205,13 +205,9 @@ std::size_t merge_vocabularies(std::vector<ChunkWords>& chunks) {
 // Which thread's table holds a key in count_document_frequencies.
 std::size_t shard_of(std::uint64_t hash, std::size_t shards) { return static_cast<std::size_t>((hash >> 32) * shards >> 32); }
 
-// What count_chunk leaves for count_document_frequencies.
+// The keys of each image's distinct n-grams in turn, for count_document_frequencies.
 template <typename Key>
-struct ChunkKeys {
-  std::vector<Key> keys;  // of each image's distinct n-grams in turn
-  // The keys of each image's n-grams that are in its references, by shard_of.
-  std::vector<std::vector<Key>> referenced_by_shard;
-};
+using ChunkKeys = std::vector<Key>;
 
 template <typename Key>
 void count_chunk(ChunkWords& words, const TokenizedCorpus& corpus, std::size_t end_image, NgramChunk& chunk,
@@ -220,8 +216,7 @@ void count_chunk(ChunkWords& words, const TokenizedCorpus& corpus, std::size_t e
     for (std::uint32_t& id : words.ids) id = words.corpus_id[id];
   }
   chunk.counts.reserve(words.ngram_occurrences);
-  keys.keys.reserve(words.ngram_occurrences);
-  for (std::vector<Key>& shard : keys.referenced_by_shard) shard.reserve(words.ngram_occurrences / keys.referenced_by_shard.size());
+  keys.reserve(words.ngram_occurrences);
   KeyMap<Key, std::uint32_t> image_ngrams(256);  // key -> the n-gram's number in its image
   std::vector<Key> start_keys;  // the current order's n-gram key at each start position
   // For each of the image's n-grams, the last sentence that counted it and where.
@@ -233,12 +228,13 @@ void count_chunk(ChunkWords& words, const TokenizedCorpus& corpus, std::size_t e
     ImageNgrams counted;
     counted.first_sentence = sentence;
     counted.references = static_cast<std::uint32_t>(corpus.references[image].size());
-    counted.first_ngram = static_cast<std::uint32_t>(keys.keys.size());
+    counted.first_ngram = static_cast<std::uint32_t>(keys.size());
     image_ngrams.clear();
     for (std::uint32_t k = 0; k <= counted.references; ++k, ++sentence) {
       const std::uint32_t* const word = words.ids.data() + words.sentence_begin[sentence];
       const auto length = static_cast<std::uint32_t>(words.sentence_begin[sentence + 1] - words.sentence_begin[sentence]);
-      const bool is_reference = k < counted.references;
+      // The candidate comes last: the n-grams new in it are in no reference.
+      if (k == counted.references) counted.referenced_ngrams = static_cast<std::uint32_t>(image_ngrams.size());
       SentenceNgrams ngrams;
       ngrams.words = length;
       start_keys.assign(length, Key{});
@@ -250,12 +246,7 @@ void count_chunk(ChunkWords& words, const TokenizedCorpus& corpus, std::size_t e
           const auto next = static_cast<std::uint32_t>(image_ngrams.size());
           const std::uint32_t ngram = image_ngrams.find_or_add(key, hash_of(key), next);
           if (ngram == next) {
-            keys.keys.push_back(key);
-            // The candidate comes last: an n-gram is in the references if it is new in one.
-            if (is_reference) {
-              const std::size_t shard = shard_of(hash_of(key), keys.referenced_by_shard.size());
-              keys.referenced_by_shard[shard].push_back(key);
-            }
+            keys.push_back(key);
             if (ngram == counted_in.size()) {
               counted_in.push_back(kAbsent);
               count_at.push_back(0);
@@ -273,38 +264,60 @@ void count_chunk(ChunkWords& words, const TokenizedCorpus& corpus, std::size_t e
       ngrams.order_begin[kMaxNgramOrder] = static_cast<std::uint32_t>(chunk.counts.size());
       chunk.sentences.push_back(ngrams);
     }
-    counted.ngrams = static_cast<std::uint32_t>(keys.keys.size()) - counted.first_ngram;
+    counted.ngrams = static_cast<std::uint32_t>(keys.size()) - counted.first_ngram;
     chunk.images.push_back(counted);
   }
 }
 
 // CIDEr-D's document frequencies: tables of the n-grams of every image's references,
-// counting the images that hold each, split by key between the threads; then every
-// image's n-grams look their count up. The tables are far bigger than the caches, so each
-// loop starts the memory read for the key kAhead places on before it needs it.
+// counting the images that hold each, one table per thread, each for the keys of its
+// shard_of; then every image's n-grams look their count up. The tables are far bigger
+// than the caches, so the loops start the memory read for a key kAhead keys before they
+// need it.
 template <typename Key>
 void count_document_frequencies(std::vector<NgramChunk>& chunks, const std::vector<ChunkKeys<Key>>& chunk_keys) {
   constexpr std::size_t kAhead = 16;
   const std::size_t shards = chunks.size();
-  std::vector<KeyMap<Key, std::uint32_t>> images_holding;
-  for (std::size_t shard = 0; shard < shards; ++shard) {
-    std::size_t referenced = 0;
-    for (const ChunkKeys<Key>& keys : chunk_keys) referenced += keys.referenced_by_shard[shard].size();
-    // Over half of an image's n-grams are in no other image's references.
-    images_holding.emplace_back(referenced / 2);
+  std::size_t referenced = 0;
+  for (const NgramChunk& chunk : chunks) {
+    for (const ImageNgrams& image : chunk.images) referenced += image.referenced_ngrams;
   }
+  std::vector<KeyMap<Key, std::uint32_t>> images_holding;
+  // Over half of an image's n-grams are in no other image's references.
+  for (std::size_t shard = 0; shard < shards; ++shard) images_holding.emplace_back(referenced / 2 / shards);
   run_in_parallel(shards, [&](std::size_t shard) {
     KeyMap<Key, std::uint32_t>& table = images_holding[shard];
-    for (const ChunkKeys<Key>& chunk : chunk_keys) {
-      const std::vector<Key>& keys = chunk.referenced_by_shard[shard];
-      for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (i + kAhead < keys.size()) table.prefetch(hash_of(keys[i + kAhead]));
-        ++table.find_or_add(keys[i], hash_of(keys[i]), 0);
+    // The shard's keys are gathered a batch at a time (without a branch, which would guess
+    // wrong every other key) and then counted.
+    struct Hashed {
+      Key key;
+      std::uint64_t hash;
+    };
+    constexpr std::size_t kBatch = 1024;
+    std::vector<Hashed> batch(kBatch + 1);
+    std::size_t batched = 0;
+    auto count_batch = [&] {
+      for (std::size_t i = 0; i < batched; ++i) {
+        if (i + kAhead < batched) table.prefetch(batch[i + kAhead].hash);
+        ++table.find_or_add(batch[i].key, batch[i].hash, 0);
+      }
+      batched = 0;
+    };
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+      for (const ImageNgrams& image : chunks[c].images) {
+        for (std::uint32_t n = image.first_ngram; n < image.first_ngram + image.referenced_ngrams; ++n) {
+          const Key& key = chunk_keys[c][n];
+          const std::uint64_t hash = hash_of(key);
+          batch[batched] = {key, hash};
+          batched += shard_of(hash, shards) == shard ? 1 : 0;
+          if (batched == kBatch) count_batch();
+        }
       }
     }
+    count_batch();
   });
   run_in_parallel(chunks.size(), [&](std::size_t c) {
-    const std::vector<Key>& keys = chunk_keys[c].keys;
+    const std::vector<Key>& keys = chunk_keys[c];
     std::vector<std::uint32_t>& frequency = chunks[c].document_frequency;
     frequency.resize(keys.size());
     for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -322,7 +335,6 @@ void count_document_frequencies(std::vector<NgramChunk>& chunks, const std::vect
 template <typename Key>
 void count_with_keys(const TokenizedCorpus& corpus, std::vector<ChunkWords>& words, CorpusNgrams& counted) {
   std::vector<ChunkKeys<Key>> keys(counted.chunks.size());
-  for (ChunkKeys<Key>& chunk : keys) chunk.referenced_by_shard.resize(counted.chunks.size());
   run_in_parallel(counted.chunks.size(), [&](std::size_t c) {
     const std::size_t end = c + 1 < counted.chunks.size() ? counted.chunks[c + 1].first_image : corpus.size();
     count_chunk(words[c], corpus, end, counted.chunks[c], keys[c]);

@@ -33,6 +33,7 @@ struct ImageNgrams {
   std::uint32_t references = 0;
   std::uint32_t first_ngram = 0;  // its distinct n-grams: NgramChunk::document_frequency[first_ngram, + ngrams)
   std::uint32_t ngrams = 0;
+  std::uint32_t referenced_ngrams = 0;  // the first this many of them are in its references, the rest only in the candidate
 };
 
 // Consecutive images, counted (and scored) by one thread.
