@@ -17,6 +17,8 @@ constexpr std::array<std::string_view, 17> kPunctuation = {
     "?",  "!", ",",  ":", "-",     "--",    "...",   ";"};
 
 bool is_punctuation(std::string_view token) {
+  // Every one of them starts with a character outside [0-9a-z]: most tokens are rejected at once.
+  if (token.empty() || (token[0] >= 'a' && token[0] <= 'z') || (token[0] >= '0' && token[0] <= '9')) return false;
   for (const std::string_view p : kPunctuation) {
     if (token == p) return true;
   }

@@ -147,6 +147,10 @@ void split_python_whitespace(std::string_view text, std::vector<std::string_view
 }
 
 std::string_view rstrip_python_whitespace(std::string_view text) {
+  // An ASCII byte is a character of its own: if the last one is not a space, nothing goes.
+  if (!text.empty() && static_cast<unsigned char>(text.back()) < 0x80 && !is_python_whitespace(static_cast<unsigned char>(text.back()))) {
+    return text;
+  }
   std::size_t keep = 0;
   std::size_t i = 0;
   while (i < text.size()) {
