@@ -31,6 +31,12 @@ struct Scratch {
   std::vector<std::uint32_t> current;
 };
 
+// a == b, quicker for the usual unequal pair: a different length or first character
+// settles it without a call to memcmp.
+bool same_token(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+}
+
 std::uint32_t lcs_length(const std::vector<std::string_view>& a, const std::vector<std::string_view>& b,
                          Scratch& scratch) {
   std::vector<std::uint32_t>& previous = scratch.previous;
@@ -39,7 +45,7 @@ std::uint32_t lcs_length(const std::vector<std::string_view>& a, const std::vect
   current.assign(b.size() + 1, 0);
   for (const std::string_view token : a) {
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      current[j] = token == b[j - 1] ? previous[j - 1] + 1 : std::max(previous[j], current[j - 1]);
+      current[j] = same_token(token, b[j - 1]) ? previous[j - 1] + 1 : std::max(previous[j], current[j - 1]);
     }
     std::swap(previous, current);
   }
