@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <vector>
 
+#include <ATen/Config.h>
+#if AT_PARALLEL_OPENMP
+#include <omp.h>
+#endif
+
 #include "encoder/im2col.h"
 
 namespace captioner::encoder {
@@ -11,10 +16,6 @@ namespace {
 using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
-
-// Columns per GEMM: images are grouped until their windows reach this many, so that deep
-// layers with few positions per image (8x8 = 64) still make GEMMs whose packing pays off.
-constexpr int64_t kColumnsPerGemm = 2048;
 
 struct ConvShape {
   int64_t batch, channels, height, width;  // input
@@ -68,44 +69,34 @@ void check_arguments(const Tensor& input, const Tensor& weight, const Tensor& bi
 
 int64_t chunk_count(int64_t batch) { return std::max<int64_t>(1, std::min<int64_t>(batch, at::get_num_threads())); }
 
-// Splits the batch into one contiguous chunk of images per thread, and each chunk into
-// groups of at most `group` images; runs work(chunk, first image, image count) on every
-// group, chunks in parallel. Fixed chunks (not the scheduler's) keep per-chunk sums, and so
-// results, the same from run to run.
+// Each image's GEMMs are meant to run on its worker thread alone. Debian's OpenBLAS (its
+// OpenMP build) asks OpenMP how many threads it may use; told 2 inside a parallel region,
+// it takes its threaded path and, with other processes busy, stalls for whole scheduler
+// ticks (measured: 256 ms instead of 4.7 ms for one layer). This sets 1 for the worker's
+// lifetime and puts the old value back (GNU OpenMP would otherwise keep it on the thread
+// that called parallel_for).
+class SingleThreadedBlas {
+ public:
+#if AT_PARALLEL_OPENMP
+  SingleThreadedBlas() : before_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~SingleThreadedBlas() { omp_set_num_threads(before_); }
+
+ private:
+  int before_;
+#endif
+};
+
+// Splits the batch into one contiguous chunk of images per thread and runs
+// work(chunk, first image, end image) on the chunks in parallel; each image then makes its
+// own GEMMs (one image's are large enough, and grouping images measured no faster). Fixed
+// chunks (not the scheduler's) keep per-chunk sums, and so results, the same run to run.
 template <typename Work>
-void for_each_group(int64_t batch, int64_t group, Work work) {
+void for_each_chunk(int64_t batch, Work work) {
   const int64_t chunks = chunk_count(batch);
   at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t chunk = begin; chunk < end; ++chunk) {
-      const int64_t last = (chunk + 1) * batch / chunks;
-      for (int64_t first = chunk * batch / chunks; first < last; first += group)
-        work(chunk, first, std::min(group, last - first));
-    }
+    const SingleThreadedBlas single_threaded;
+    for (int64_t chunk = begin; chunk < end; ++chunk) work(chunk, chunk * batch / chunks, (chunk + 1) * batch / chunks);
   });
-}
-
-// Images per group when each has `columns` windows.
-int64_t images_per_group(int64_t columns) { return std::max<int64_t>(1, kColumnsPerGemm / columns); }
-
-// Between an image-major tensor (image, row, column) and a matrix with the images side by
-// side (row, image * columns + column).
-template <typename T>
-void images_to_matrix(const T* images, int64_t count, int64_t rows, int64_t columns, T* matrix) {
-  for (int64_t b = 0; b < count; ++b)
-    for (int64_t r = 0; r < rows; ++r)
-      std::copy_n(images + (b * rows + r) * columns, columns, matrix + r * count * columns + b * columns);
-}
-
-template <typename T>
-void matrix_to_images(const T* matrix, int64_t count, int64_t rows, int64_t columns, const T* row_offsets, T* images) {
-  for (int64_t b = 0; b < count; ++b) {
-    for (int64_t r = 0; r < rows; ++r) {
-      const T* from = matrix + r * count * columns + b * columns;
-      T* to = images + (b * rows + r) * columns;
-      const T offset = row_offsets ? row_offsets[r] : T(0);
-      for (int64_t c = 0; c < columns; ++c) to[c] = from[c] + offset;
-    }
-  }
 }
 
 Tensor conv_forward(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvShape& s) {
@@ -114,20 +105,19 @@ Tensor conv_forward(const Tensor& input, const Tensor& weight, const Tensor& bia
   const Tensor b = bias.contiguous();
   Tensor output = torch::empty({s.batch, s.filters, s.out_height, s.out_width}, input.options());
   const Im2colGeometry windows = s.forward_windows();
-  const int64_t group = images_per_group(windows.columns());
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "scratch_conv2d_forward", [&] {
     const scalar_t* source = x.data_ptr<scalar_t>();
-    scalar_t* target = output.data_ptr<scalar_t>();
-    for_each_group(s.batch, group, [&](int64_t, int64_t first, int64_t count) {
-      // One cols matrix and one product for the group: Y = W * cols, then + b.
-      const int64_t width = count * windows.columns();
-      Tensor cols = torch::empty({windows.rows(), width}, x.options());
-      for (int64_t i = 0; i < count; ++i)
-        im2col(source + (first + i) * s.channels * s.input_plane(), windows,
-               cols.data_ptr<scalar_t>() + i * windows.columns(), width);
-      const Tensor y = torch::mm(weight_matrix, cols);
-      matrix_to_images(y.data_ptr<scalar_t>(), count, s.filters, windows.columns(), b.data_ptr<scalar_t>(),
-                       target + first * s.filters * s.output_plane());
+    const scalar_t* offsets = b.data_ptr<scalar_t>();
+    for_each_chunk(s.batch, [&](int64_t, int64_t first, int64_t end) {
+      Tensor cols = torch::empty({windows.rows(), windows.columns()}, x.options());
+      for (int64_t n = first; n < end; ++n) {
+        im2col(source + n * s.channels * s.input_plane(), windows, cols.data_ptr<scalar_t>(), windows.columns());
+        // Y = b + W * cols: each filter's row starts as its bias, the product adds on.
+        Tensor y = output[n].view({s.filters, windows.columns()});
+        scalar_t* row = y.data_ptr<scalar_t>();
+        for (int64_t k = 0; k < s.filters; ++k, row += windows.columns()) std::fill_n(row, windows.columns(), offsets[k]);
+        y.addmm_(weight_matrix, cols);
+      }
     });
   });
   return output;
@@ -148,37 +138,31 @@ tensor_list conv_backward(const Tensor& input, const Tensor& weight, const Tenso
   const Tensor rotated = weight.flip({2, 3}).transpose(0, 1).reshape({s.channels, -1}).contiguous();
   if (need_input) grad_input = torch::empty_like(x);
   std::vector<Tensor> weight_sums(static_cast<size_t>(chunk_count(s.batch)));
-  // Groups sized by the wider of the two products (dX's, for a strided conv).
-  const int64_t group = images_per_group(std::max(windows.columns(), full_windows.columns()));
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "scratch_conv2d_backward", [&] {
     const scalar_t* source = x.data_ptr<scalar_t>();
     const scalar_t* gradient = dy.data_ptr<scalar_t>();
-    for_each_group(s.batch, group, [&](int64_t chunk, int64_t first, int64_t count) {
-      Tensor& weight_sum = weight_sums[static_cast<size_t>(chunk)];
+    for_each_chunk(s.batch, [&](int64_t chunk, int64_t first, int64_t end) {
+      Tensor cols, full_cols, weight_sum;
       if (need_weight) {
-        // dW += dY * cols^T, dY and cols with the group's images side by side.
-        if (!weight_sum.defined()) weight_sum = torch::zeros({s.filters, windows.rows()}, x.options());
-        const int64_t width = count * windows.columns();
-        Tensor cols = torch::empty({windows.rows(), width}, x.options());
-        for (int64_t i = 0; i < count; ++i)
-          im2col(source + (first + i) * s.channels * s.input_plane(), windows,
-                 cols.data_ptr<scalar_t>() + i * windows.columns(), width);
-        Tensor dy_matrix = torch::empty({s.filters, width}, x.options());
-        images_to_matrix(gradient + first * s.filters * s.output_plane(), count, s.filters, s.output_plane(),
-                         dy_matrix.data_ptr<scalar_t>());
-        weight_sum.addmm_(dy_matrix, cols.t());
+        cols = torch::empty({windows.rows(), windows.columns()}, x.options());
+        weight_sum = torch::zeros({s.filters, windows.rows()}, x.options());
       }
-      if (need_input) {
-        // dX = rot180(W)^T (*) the dilated, padded dY: a full convolution as one product.
-        const int64_t width = count * full_windows.columns();
-        Tensor full_cols = torch::empty({full_windows.rows(), width}, x.options());
-        for (int64_t i = 0; i < count; ++i)
-          im2col(gradient + (first + i) * s.filters * s.output_plane(), full_windows,
-                 full_cols.data_ptr<scalar_t>() + i * full_windows.columns(), width);
-        const Tensor dx_matrix = torch::mm(rotated, full_cols);
-        matrix_to_images<scalar_t>(dx_matrix.data_ptr<scalar_t>(), count, s.channels, s.input_plane(), nullptr,
-                                   grad_input.data_ptr<scalar_t>() + first * s.channels * s.input_plane());
+      if (need_input) full_cols = torch::empty({full_windows.rows(), full_windows.columns()}, x.options());
+      for (int64_t n = first; n < end; ++n) {
+        const Tensor dy_n = dy[n].view({s.filters, windows.columns()});
+        if (need_weight) {
+          im2col(source + n * s.channels * s.input_plane(), windows, cols.data_ptr<scalar_t>(), windows.columns());
+          weight_sum.addmm_(dy_n, cols.t());  // dW += dY * cols^T
+        }
+        if (need_input) {
+          // dX = rot180(W)^T (*) the dilated, padded dY: a full convolution as one product.
+          im2col(gradient + n * s.filters * s.output_plane(), full_windows, full_cols.data_ptr<scalar_t>(),
+                 full_windows.columns());
+          Tensor dx_n = grad_input[n].view({s.channels, full_windows.columns()});
+          torch::mm_out(dx_n, rotated, full_cols);
+        }
       }
+      if (need_weight) weight_sums[static_cast<size_t>(chunk)] = weight_sum;
     });
   });
   if (need_weight) {

@@ -92,6 +92,9 @@ TEST(Backends, ConvAgreesOnTheDefaultEncodersShapesWithManyThreads) {
     };
   };
   expect_close(run(with(Backend::kScratch), x, w, b), run(with(Backend::kNative), x, w, b), "conv3x32p1 on 32x32x16");
+  // The workers' single-threaded BLAS setting stays in the workers.
+  EXPECT_EQ(torch::get_num_threads(), 2);
+  EXPECT_EQ(at::get_num_threads(), 2);
   torch::set_num_threads(threads);
 }
 
