@@ -5,6 +5,8 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 namespace fs = std::filesystem;
@@ -18,7 +20,8 @@ struct Result {
 };
 
 Result run_captioner(const std::string& arguments) {
-  const fs::path err_file = fs::temp_directory_path() / "captioner_inspect_test.err";
+  // One file per test process: ctest runs the tests side by side.
+  const fs::path err_file = fs::temp_directory_path() / ("captioner_inspect_test_" + std::to_string(getpid()) + ".err");
   const std::string command = std::string(CAPTIONER_PATH) + " " + arguments + " 2>" + err_file.string();
   Result result;
   FILE* pipe = popen(command.c_str(), "r");
@@ -28,13 +31,16 @@ Result run_captioner(const std::string& arguments) {
   while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), n);
   const int status = pclose(pipe);
   result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_file);
-  result.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+  {
+    std::ifstream err(err_file);
+    result.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+  }
+  fs::remove(err_file);
   return result;
 }
 
 std::string write_config(const std::string& name, const std::string& text) {
-  const fs::path path = fs::temp_directory_path() / name;
+  const fs::path path = fs::temp_directory_path() / (std::to_string(getpid()) + "_" + name);
   std::ofstream(path) << text;
   return path.string();
 }
