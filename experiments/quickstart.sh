@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+# Idle OpenMP threads sleep instead of spinning: with anything else on the cores, spinning
+# made 2-thread LibTorch steps 4-12x slower here.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 DATA=${DATA:-data}
 RUNS=${RUNS:-runs}
 captioner="$BUILD/apps/captioner"
