@@ -8,10 +8,11 @@ captions; candidates: real machine-made captions from the COCO subset (both from
 Stanford jar in Java), BLEU-1..4, ROUGE-L and CIDEr-D. METEOR is left out on both sides
 (not in capeval yet).
 
-capeval is timed as a whole process (reading the JSON files and writing its report
-included), the honest upper bound for its steps; its own in-process step times (from its
-JSON report) are shown beside. pycocoevalcap's steps are timed in process, after its
-files are loaded. Best of --repeat runs for each.
+pycocoevalcap's steps are timed in process, after its files are loaded; capeval's the same
+way (the step times in its JSON report), which is what the issue's "at least 50x faster
+than pycocoevalcap's same steps" compares. capeval is also timed as a whole process
+(starting, reading and hashing the JSON files, writing its report), the honest upper bound
+for a user, which the issue's "under 1 s" is held to. Best of --repeat runs for each.
 """
 import argparse
 import contextlib
@@ -206,11 +207,14 @@ def main():
           "time includes starting Java")
     agreement = "the same scores" if difference <= 1e-9 else "SCORES DIFFER: the times are not of the same work"
     print(f"max |capeval - pycocoevalcap| over {', '.join(METRICS)}: {difference:.3g} ({agreement})")
-    ratio = oracle_total / capeval_process
     verdict = lambda ok: "met" if ok else "NOT met"
-    print(f"issue's target ({args.images} images), capeval whole process under {TARGET_SECONDS:g} s: {capeval_process:.3f} s, "
-          f"{verdict(capeval_process < TARGET_SECONDS)}; at least {TARGET_RATIO:g}x faster: {ratio:.1f}x, "
-          f"{verdict(ratio >= TARGET_RATIO)}")
+    if capeval_steps is None:
+        fail("capeval's report has no step times")
+    ratio = oracle_total / sum(capeval_steps)
+    print(f"issue's targets ({args.images} images): capeval whole process under {TARGET_SECONDS:g} s: "
+          f"{capeval_process:.3f} s, {verdict(capeval_process < TARGET_SECONDS)}; the same steps at least "
+          f"{TARGET_RATIO:g}x faster: {ratio:.1f}x, {verdict(ratio >= TARGET_RATIO)} "
+          f"(whole process against pycocoevalcap's steps: {oracle_total / capeval_process:.1f}x)")
 
 
 if __name__ == "__main__":
