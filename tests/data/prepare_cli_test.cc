@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/data/prepare_fixtures.h"
+#include "tests/support/sentencepiece_skip.h"
 
 namespace fs = std::filesystem;
 using captioner::test::quoted;
@@ -13,12 +14,6 @@ using captioner::test::run_command;
 using nlohmann::json;
 
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SKIP_UNDER_ASAN() GTEST_SKIP() << "SentencePiece needs RTLD_DEEPBIND, which AddressSanitizer refuses"
-#else
-#define SKIP_UNDER_ASAN() (void)0
-#endif
 
 class PrepareCommand : public ::testing::Test {
  protected:

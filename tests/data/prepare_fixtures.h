@@ -15,6 +15,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include "tests/support/command.h"
 
 namespace captioner::test {
 
@@ -56,30 +57,6 @@ inline std::map<std::string, std::string> files_of(const std::filesystem::path& 
     if (entry.is_regular_file()) files[entry.path().filename().string()] = read_text(entry.path());
   }
   return files;
-}
-
-inline std::string quoted(const std::string& word) {
-  std::string out = "'";
-  for (const char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs a shell command line, capturing its output.
-inline CommandResult run_command(const std::string& command_line) {
-  CommandResult result;
-  FILE* pipe = popen((command_line + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
 }
 
 }  // namespace captioner::test

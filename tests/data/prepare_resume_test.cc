@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/data/prepare_fixtures.h"
+#include "tests/support/sentencepiece_skip.h"
 
 extern char** environ;
 
@@ -23,12 +24,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SKIP_UNDER_ASAN() GTEST_SKIP() << "SentencePiece needs RTLD_DEEPBIND, which AddressSanitizer refuses"
-#else
-#define SKIP_UNDER_ASAN() (void)0
-#endif
 
 // Enough images that the store flushes a few chunks (1,024 images each) before it ends.
 constexpr int kImages = 5000;

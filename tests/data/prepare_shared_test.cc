@@ -19,6 +19,7 @@
 #include "tests/data/prepare_fixtures.h"
 #include "util/error.h"
 #include "util/sha256.h"
+#include "tests/support/sentencepiece_skip.h"
 
 namespace fs = std::filesystem;
 using namespace captioner::data;
@@ -27,12 +28,6 @@ using captioner::test::write_text;
 using nlohmann::json;
 
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SKIP_UNDER_ASAN() GTEST_SKIP() << "SentencePiece needs RTLD_DEEPBIND, which AddressSanitizer refuses"
-#else
-#define SKIP_UNDER_ASAN() (void)0
-#endif
 
 const fs::path kShared = CAPTIONER_SHARED_DATA;
 const fs::path kCoco = kShared / "coco-val2014-subset" / "captions_val2014_subset.json";

@@ -9,18 +9,13 @@
 
 #include "util/error.h"
 #include "util/file.h"
+#include "tests/support/sentencepiece_skip.h"
 
 namespace fs = std::filesystem;
 using namespace captioner::data;
 using captioner::InputError;
 
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SKIP_UNDER_ASAN() GTEST_SKIP() << "SentencePiece needs RTLD_DEEPBIND, which AddressSanitizer refuses"
-#else
-#define SKIP_UNDER_ASAN() (void)0
-#endif
 
 std::vector<std::string> captions() {
   const std::vector<std::string> colours = {"red", "green", "blue", "yellow", "purple", "orange"};
