@@ -37,6 +37,22 @@ void read_module(torch::nn::Module& model, torch::serialize::InputArchive& archi
   }
 }
 
+torch::serialize::InputArchive open_checkpoint(const std::filesystem::path& file, TrainingState& state) {
+  if (!std::filesystem::exists(file)) throw file_error(file.string(), "no such checkpoint");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(file.string());
+    c10::IValue format, stored_state;
+    archive.read("format", format);
+    if (!format.isString() || format.toStringRef() != kFormat) throw std::runtime_error("unknown format");
+    archive.read("state", stored_state);
+    state = nlohmann::json::parse(stored_state.toStringRef());
+  } catch (const std::exception&) {
+    throw file_error(file.string(), "not a captioner checkpoint");
+  }
+  return archive;
+}
+
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module& model,
@@ -70,22 +86,6 @@ void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module&
   nlohmann::json sidecar = state;
   sidecar["checkpoint"] = file.filename().string();
   write_file_atomically(file.string() + ".json", sidecar.dump(2) + "\n");
-}
-
-static torch::serialize::InputArchive open_checkpoint(const std::filesystem::path& file, TrainingState& state) {
-  if (!std::filesystem::exists(file)) throw file_error(file.string(), "no such checkpoint");
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(file.string());
-    c10::IValue format, stored_state;
-    archive.read("format", format);
-    if (!format.isString() || format.toStringRef() != kFormat) throw std::runtime_error("unknown format");
-    archive.read("state", stored_state);
-    state = nlohmann::json::parse(stored_state.toStringRef());
-  } catch (const std::exception& error) {
-    throw file_error(file.string(), "not a captioner checkpoint");
-  }
-  return archive;
 }
 
 TrainingState load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
