@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "apps/commands.h"
+#include "apps/runtime.h"
 #include "util/error.h"
 
 namespace captioner::apps {
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     print_usage(std::cout);
     return argc < 2 ? 1 : 0;
   }
+  captioner::apps::keep_freed_memory_for_reuse();
   for (const auto& command : captioner::apps::commands()) {
     if (command.name != std::string(argv[1])) continue;
     std::string program = std::string("captioner ") + command.name;

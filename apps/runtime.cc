@@ -1,5 +1,7 @@
 #include "apps/runtime.h"
 
+#include <malloc.h>
+
 #include <thread>
 
 #include <opencv2/core.hpp>
@@ -19,6 +21,12 @@ void apply_threads(int threads) {
   if (threads < 1) throw InputError("--threads must be at least 1, not " + std::to_string(threads));
   torch::set_num_threads(threads);
   cv::setNumThreads(threads);
+}
+
+void keep_freed_memory_for_reuse() {
+  constexpr int kOneGiB = 1 << 30;
+  mallopt(M_MMAP_THRESHOLD, kOneGiB);  // big buffers from the heap, reused
+  mallopt(M_TRIM_THRESHOLD, kOneGiB);  // and the heap's top kept
 }
 
 }  // namespace captioner::apps

@@ -26,7 +26,8 @@
 namespace captioner::data {
 
 // THE normalisation of images for the model, shared by training and inference: uint8
-// N x H x W x 3 RGB (any device) -> float N x 3 x H x W, (x / 255 - mean) / std per channel.
+// N x H x W x 3 RGB (any device) -> float N x 3 x H x W, (x / 255 - mean) / std per channel,
+// in channels-last memory format.
 torch::Tensor images_to_input(const torch::Tensor& images_nhwc_uint8);
 // The per-channel mean and standard deviation it uses (ImageNet's, in RGB order).
 inline constexpr float kImageMean[3] = {0.485f, 0.456f, 0.406f};

@@ -7,6 +7,15 @@
 namespace captioner::encoder {
 namespace {
 
+// Whether an activation may overwrite its input: the layers before it that make that input
+// (conv, fc, batch norm) do not need their output for their backward pass, and a fresh
+// tensor of theirs is not the caller's. In place saves an allocation and a pass over memory.
+bool overwrites_safely(const std::vector<LayerSpec>& specs, size_t position) {
+  if (position == 0) return false;
+  const LayerKind previous = specs[position - 1].kind;
+  return previous == LayerKind::kConv || previous == LayerKind::kFullyConnected || previous == LayerKind::kBatchNorm;
+}
+
 void add_layer(torch::nn::Sequential& layers, const std::vector<LayerSpec>& specs, const PlannedLayer& planned,
                size_t position, Backend backend) {
   const LayerSpec& spec = planned.spec;
@@ -25,7 +34,7 @@ void add_layer(torch::nn::Sequential& layers, const std::vector<LayerSpec>& spec
       layers->push_back(FullyConnected(planned.input, spec.count, backend, init_scheme_for(specs, position)));
       return;
     case LayerKind::kRelu:
-      layers->push_back(torch::nn::ReLU());
+      layers->push_back(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(overwrites_safely(specs, position))));
       return;
     case LayerKind::kLeakyRelu:
       layers->push_back(torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(kLeakyReluSlope)));

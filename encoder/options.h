@@ -23,9 +23,13 @@ Backend parse_backend(std::string_view name);
 
 // For the synthetic benchmark (64x64 images of 1-3 coloured shapes): four conv blocks
 // halving the image to 4x4x128 (positions still matter: "left of", "above"), then one fc
-// to the feature vector. About 33 MFLOP per image forward.
+// to the feature vector, batch-normalised. About 33 MFLOP per image forward.
+// The final bn matters: without it the fc's output is a large offset shared by every image
+// plus small per-image differences, the decoder's tanh(init_h(features)) saturates within
+// 50 steps, the encoder's gradient vanishes, and the captioner trains as a blind language
+// model (val CIDEr-D 0.33 without it, 1.69 with it, on single-object synthetic images).
 inline constexpr const char* kDefaultSpec =
-    "conv3x16p1 bn relu pool2 conv3x32p1 bn relu pool2 conv3x64p1 bn relu pool2 conv3x128p1 bn relu pool2 fc256";
+    "conv3x16p1 bn relu pool2 conv3x32p1 bn relu pool2 conv3x64p1 bn relu pool2 conv3x128p1 bn relu pool2 fc256 bn";
 
 struct EncoderOptions {
   // The layers, read left to right from the input (encoder/spec.h); the depth of the last

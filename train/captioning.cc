@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <ostream>
@@ -105,6 +106,7 @@ fs::path caption_run(const CaptionRequest& request, std::ostream& out, std::ostr
 
   std::vector<std::string> keys, captions;
   std::string what;
+  const auto decode_start = std::chrono::steady_clock::now();
   if (!request.split.empty()) {
     const auto set = evaluation_set(dataset, parse_split(request.split));
     Progress progress("captioning " + request.split, set.size(), &log);
@@ -129,6 +131,7 @@ fs::path caption_run(const CaptionRequest& request, std::ostream& out, std::ostr
     for (const auto& file : files) keys.push_back(file.filename().string());
     what = "images";
   }
+  const double decode_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - decode_start).count();
 
   nlohmann::json results = nlohmann::json::array();
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -144,7 +147,10 @@ fs::path caption_run(const CaptionRequest& request, std::ostream& out, std::ostr
                              {"dataset", request.dataset.string()},
                              {"tokenizer_sha256", tokenizer.model_sha256()},
                              {"images", keys.size()},
-                             {"decode", decode_settings(request.decode)}};
+                             {"decode", decode_settings(request.decode)},
+                             // Reading, preprocessing and decoding the images; not loading the model.
+                             {"seconds", decode_seconds},
+                             {"images_per_second", static_cast<double>(keys.size()) / decode_seconds}};
   if (!request.split.empty()) settings["split"] = request.split;
   fs::path settings_file = results_file;
   settings_file.replace_extension(".settings.json");

@@ -159,7 +159,9 @@ class Trainer {
       std::int64_t step = state_["step"].get<std::int64_t>();
       const double rate = learning_rate_at(config_.train, step, total_steps_);
       for (auto& group : optimizer_->param_groups()) group.options().set_lr(rate);
-      optimizer_->zero_grad();
+      // Gradients dropped rather than zeroed: backward then writes them instead of adding to
+      // zeros (LibTorch 1.13's C++ zero_grad has no set_to_none).
+      for (auto& parameter : model_->parameters()) parameter.mutable_grad().reset();
       auto loss = model_->loss(batch->images, batch->tokens, config_.train.label_smoothing);
       loss.backward();
       if (config_.train.clip_grad_norm > 0) {

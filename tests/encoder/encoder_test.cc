@@ -199,3 +199,32 @@ TEST(Encoder, TrainsFromRandomWeightsWithTheScratchBackend) {
 }
 
 }  // namespace
+
+// relu overwrites its input only after conv, fc or bn (which keep no output for their
+// backward): the features and gradients equal those of out-of-place relus, and the caller's
+// images and the outputs tanh and sigmoid need for their backward stay intact.
+TEST(Encoder, InPlaceReluGivesTheOutOfPlaceResultsAndLeavesTheImages) {
+  for (const std::string spec : {"relu conv3x4p1 bn relu pool2 fc6 relu", "conv3x4p1 tanh relu pool2 fc6 sigmoid relu"}) {
+    torch::manual_seed(3);
+    Encoder encoder(options_for(spec, 8));
+    encoder->to(torch::kFloat64);
+    const auto images = torch::randn({2, 3, 8, 8}, kDouble);
+    const auto unchanged = images.clone();
+    encoder->forward(images);
+
+    auto input = images.clone().requires_grad_(true);
+    encoder->forward(input).pow(2).sum().backward();
+    const auto gradient = input.grad().clone();
+    const auto weight_gradient = encoder->parameters().front().grad().clone();
+    encoder->zero_grad();
+
+    auto reference = images.clone().requires_grad_(true);
+    torch::Tensor x = reference;
+    for (auto& layer : *layers_of(encoder)) x = layer.ptr()->as<torch::nn::ReLU>() ? torch::relu(x) : layer.forward(x);
+    x.flatten(1).pow(2).sum().backward();
+
+    EXPECT_TRUE(torch::equal(images, unchanged)) << spec;
+    EXPECT_TRUE(torch::allclose(gradient, reference.grad(), 1e-12, 1e-12)) << spec;
+    EXPECT_TRUE(torch::allclose(weight_gradient, encoder->parameters().front().grad(), 1e-12, 1e-12)) << spec;
+  }
+}

@@ -78,7 +78,9 @@ TEST(Plan, TheDefaultSpec) {
   const EncoderOptions options;
   const EncoderPlan p = plan(options.spec, options.image_size);
   EXPECT_EQ(p.output().str(), "1x1x256");
-  EXPECT_EQ(p.layers[p.layers.size() - 2].output.str(), "4x4x128");
+  // ... pool2 -> 4x4x128, fc256 -> 1x1x256, bn: the features batch-normalised.
+  EXPECT_EQ(p.layers[p.layers.size() - 3].output.str(), "4x4x128");
+  EXPECT_EQ(p.layers.back().spec.kind, captioner::encoder::LayerKind::kBatchNorm);
   // conv: 2 * F*F*D*K * H2*W2 per image.
   const int64_t conv = 2 * 9 * (3 * 16 * 64 * 64 + 16 * 32 * 32 * 32 + 32 * 64 * 16 * 16 + 64 * 128 * 8 * 8);
   EXPECT_EQ(p.flops(), conv + 2 * 4 * 4 * 128 * 256);

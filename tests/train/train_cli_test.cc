@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -187,6 +188,72 @@ TEST_F(TrainCli, CaptioningWithAnotherDatasetsTokenizerIsAVocabularyMismatch) {
   const auto missing = run_command(kCaptioner + " caption --run " + quoted((root_ / "runs/nothing").string()) + " --split test");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("config.ini"), std::string::npos) << missing.output;
+}
+
+TEST_F(TrainCli, CompareTabulatesBestValidationAndTestScoresWithTheDifferingSettings) {
+  ASSERT_EQ(run_command(train("--run.name small --train.epochs 1")).exit_code, 0);
+  ASSERT_EQ(run_command(train("--run.name wide --train.epochs 1 --decoder.hidden-size 48")).exit_code, 0);
+  const auto scored = run_command(kCaptioner + " caption --threads 1 --run " + quoted((root_ / "runs/wide").string()) +
+                                  " --split test --score");
+  ASSERT_EQ(scored.exit_code, 0) << scored.output;
+  const fs::path out = root_ / "table";
+  const auto result = run_command(kCaptioner + " compare --runs " + quoted((root_ / "runs/small").string()) + " " +
+                                  quoted((root_ / "runs/wide").string()) + " --out " + quoted(out.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+
+  // The best evaluation logged by the run, and the score file caption --score wrote.
+  double best_val = -1;
+  std::ifstream log(root_ / "runs/wide/log.jsonl");
+  for (std::string line; std::getline(log, line);) {
+    const auto entry = nlohmann::json::parse(line);
+    if (entry.value("type", "") == "eval" && entry.value("best", false)) best_val = entry["scores"]["CIDEr"].get<double>();
+  }
+  std::ifstream scores(root_ / "runs/wide/scores_test.json");
+  const double test = nlohmann::json::parse(scores)["corpus"]["CIDEr"].get<double>();
+  const auto cell = [](double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", value);
+    return std::string(text);
+  };
+
+  std::ifstream csv_file(out.string() + ".csv");
+  std::vector<std::vector<std::string>> csv;
+  for (std::string line; std::getline(csv_file, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> cells;
+    std::stringstream row(line);
+    for (std::string c; std::getline(row, c, ',');) cells.push_back(c);
+    if (!line.empty() && line.back() == ',') cells.push_back("");
+    csv.push_back(cells);
+  }
+  ASSERT_EQ(csv.size(), 3u);
+  const auto column = [&](const std::string& name) {
+    const auto at = std::find(csv[0].begin(), csv[0].end(), name);
+    return at == csv[0].end() ? -1 : static_cast<int>(at - csv[0].begin());
+  };
+  // Only the setting that differs is a column (not the run's name or directory).
+  EXPECT_GE(column("decoder.hidden-size"), 0);
+  EXPECT_EQ(column("decoder.embedding-size"), -1);
+  EXPECT_EQ(column("run.name"), -1);
+  ASSERT_GE(column("val CIDEr"), 0);
+  ASSERT_GE(column("test CIDEr"), 0);
+  EXPECT_EQ(csv[1][0], "small");
+  EXPECT_EQ(csv[1][column("decoder.hidden-size")], "32");
+  EXPECT_EQ(csv[1][column("test CIDEr")], "");  // never scored on test
+  EXPECT_EQ(csv[2][0], "wide");
+  EXPECT_EQ(csv[2][column("decoder.hidden-size")], "48");
+  EXPECT_EQ(csv[2][column("val CIDEr")], cell(best_val));
+  EXPECT_EQ(csv[2][column("test CIDEr")], cell(test));
+  std::ifstream markdown(out.string() + ".md");
+  std::string first;
+  std::getline(markdown, first);
+  EXPECT_EQ(first.rfind("| run | decoder.hidden-size |", 0), 0u) << first;
+
+  const auto not_a_run = run_command(kCaptioner + " compare --runs " + quoted(root_.string()) + " --out " +
+                                     quoted((root_ / "none").string()));
+  EXPECT_EQ(not_a_run.exit_code, 1) << not_a_run.output;
+  EXPECT_NE(not_a_run.output.find("none of the --runs directories is a run"), std::string::npos) << not_a_run.output;
+  EXPECT_FALSE(fs::exists(root_ / "none.md"));
 }
 
 }  // namespace
