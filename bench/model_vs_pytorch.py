@@ -88,6 +88,10 @@ class Decoder(nn.Module):
         self.output = nn.Linear(hidden, vocab)
         self.init_h = nn.Linear(features, hidden)
         self.init_c = nn.Linear(features, hidden)
+        with torch.no_grad():  # as decoder/caption_decoder.cc: small embeddings, forget-gate bias 1
+            self.embedding.weight.uniform_(-0.1, 0.1)
+            self.lstm.bias_ih_l0[hidden:2 * hidden].fill_(1.0)
+            self.lstm.bias_hh_l0[hidden:2 * hidden].fill_(0.0)
 
     def start(self, features):
         return (torch.tanh(self.init_h(features)).unsqueeze(0), torch.tanh(self.init_c(features)).unsqueeze(0))
@@ -296,7 +300,7 @@ def main():
          "--train.epochs", "1", "--train.augment", "false", "--train.log-every", "20", "--train.eval-images", "50",
          "--threads", str(args.threads)])
     with open(os.path.join(run_dir, "log.jsonl")) as f:
-        windows = [entry["images_per_second"] for entry in map(json.loads, f) if entry["type"] == "train"]
+        windows = [entry["captions_per_second"] for entry in map(json.loads, f) if entry["type"] == "train"]
     cpp_train = float(np.mean(windows[1:]))  # the first window has the warm-up
     py_train = python_training(data, config, vocab, args.python_steps, warmup=20)
 

@@ -153,7 +153,7 @@ class Trainer {
                       loader.batches_per_epoch(), &log_);
     progress.advance(state_["batch"].get<std::size_t>());
     double loss_sum = 0.0;
-    std::int64_t loss_count = 0, images = 0;
+    std::int64_t loss_count = 0, captions = 0;
     auto window_start = std::chrono::steady_clock::now();
     while (auto batch = loader.next()) {
       std::int64_t step = state_["step"].get<std::int64_t>();
@@ -175,7 +175,7 @@ class Trainer {
       }
       loss_sum += value;
       ++loss_count;
-      images += batch->images.size(0);
+      captions += batch->tokens.size(0);
       state_["step"] = ++step;
       const auto position = loader.position();
       state_["epoch"] = position.epoch;
@@ -188,9 +188,10 @@ class Trainer {
                          {"epoch", epoch + 1},
                          {"loss", loss_sum / loss_count},
                          {"learning_rate", rate},
-                         {"images_per_second", images / seconds_since(window_start)}});
+                         // Each caption with its image: one training example.
+                         {"captions_per_second", captions / seconds_since(window_start)}});
         loss_sum = 0.0;
-        loss_count = images = 0;
+        loss_count = captions = 0;
         window_start = std::chrono::steady_clock::now();
       }
       if (config_.train.eval_every > 0 && step % config_.train.eval_every == 0) {
