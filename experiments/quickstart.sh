@@ -26,26 +26,24 @@ if [ "${QUICK:-0}" = 1 ]; then
   train_args+=(--train.epochs 1 --train.eval-images 50)
 fi
 
-echo "== 1/5 synthetic data set"
-"$captioner" synth --out "$DATA/shapes" "${synth_args[@]}"
-echo "== 2/5 prepare (decode, resize, SentencePiece)"
-# The synthetic grammar has about a hundred words: a word-level vocabulary of all of them.
-"$captioner" prepare --karpathy "$DATA/shapes/dataset_shapes.json" --images "$DATA/shapes/images" \
-  --out "$DATA/shapes-prep" --tokenizer.model-type word --tokenizer.vocab-size 1000 --tokenizer.adjust-vocab-size
-echo "== 3/5 train the captioner"
+echo "== 1/5 synthetic data set, prepared (decode, resize, SentencePiece)"
+BUILD="$BUILD" experiments/prepare_shapes.sh "$DATA" word "${synth_args[@]}"
+echo "== 2/5 train the captioner"
 "$captioner" train --config experiments/configs/shapes.ini "${train_args[@]}"
-echo "== 4/5 train the blind baseline (no image)"
+echo "== 3/5 train the blind baseline (no image)"
 "$captioner" train --config experiments/configs/shapes.ini --config experiments/configs/ablations/blind.ini \
   "${train_args[@]}"
-echo "== 5/5 caption and score the test split"
+echo "== 4/5 caption and score the test split"
 for run in shapes shapes-blind; do
   echo "-- $run"
   "$captioner" caption --run "$RUNS/$run" --split test --score
 done
-echo "-- oracle: each test image's held-out sixth caption against its five references"
+echo "== 5/5 the oracle: each test image's held-out sixth caption against its five references"
 "$capeval" --references "$DATA/shapes-prep/references_test.json" --results "$DATA/shapes/oracle_test.json" \
   --json "$RUNS/oracle_scores_test.json"
 
+echo
+"$captioner" compare --runs "$RUNS/shapes" "$RUNS/shapes-blind" --out "$RUNS/quickstart"
 python3 - "$RUNS" <<'PY'
 import json, sys
 runs = sys.argv[1]

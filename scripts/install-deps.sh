@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libbenchmark-dev
   # libjpeg writes the CMYK test JPEGs; Debian's Python with PIL and NumPy runs bench/image_store_vs_pil.py
   libjpeg-dev python3-pil python3-numpy
+  # the same captioning model in Python PyTorch, for bench/model_vs_pytorch.py
+  python3-torch
   # Java runs the reference tools (pycocoevalcap's tokenizer and METEOR) in the parity suite
   default-jre-headless
 )

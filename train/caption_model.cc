@@ -26,6 +26,10 @@ torch::Tensor CaptionModelImpl::loss(const torch::Tensor& images, const torch::T
 
 std::vector<std::vector<decoder::Hypothesis>> CaptionModelImpl::caption(const torch::Tensor& images,
                                                                         const decoder::DecodeOptions& options) {
+  return decode(encode(images), options);
+}
+
+torch::Tensor CaptionModelImpl::encode(const torch::Tensor& images) {
   const bool was_training = is_training();
   eval();
   torch::Tensor image_features;
@@ -34,7 +38,12 @@ std::vector<std::vector<decoder::Hypothesis>> CaptionModelImpl::caption(const to
     image_features = features(images);
   }
   train(was_training);
-  return decoder::decode(decoder_, image_features, options);
+  return image_features;
+}
+
+std::vector<std::vector<decoder::Hypothesis>> CaptionModelImpl::decode(const torch::Tensor& features,
+                                                                       const decoder::DecodeOptions& options) {
+  return decoder::decode(decoder_, features, options);
 }
 
 }  // namespace captioner::train

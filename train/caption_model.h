@@ -27,9 +27,14 @@ class CaptionModelImpl : public torch::nn::Module {
   torch::Tensor features(const torch::Tensor& images);
   // Teacher-forced loss on `tokens` (int64 N x T: bos, caption, eos, padding).
   torch::Tensor loss(const torch::Tensor& images, const torch::Tensor& tokens, double label_smoothing);
-  // Decoded captions for the images, best first per image.
+  // Decoded captions for the images, best first per image: decode(encode(images)).
   std::vector<std::vector<decoder::Hypothesis>> caption(const torch::Tensor& images,
                                                         const decoder::DecodeOptions& options);
+  // The two halves of caption(), for timing them apart: the features in eval mode without
+  // autograd, and the search from them.
+  torch::Tensor encode(const torch::Tensor& images);
+  std::vector<std::vector<decoder::Hypothesis>> decode(const torch::Tensor& features,
+                                                       const decoder::DecodeOptions& options);
 
   bool has_encoder() const { return !encoder_.is_empty(); }
   const ModelOptions& options() const { return options_; }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <ostream>
@@ -106,12 +105,12 @@ fs::path caption_run(const CaptionRequest& request, std::ostream& out, std::ostr
 
   std::vector<std::string> keys, captions;
   std::string what;
-  const auto decode_start = std::chrono::steady_clock::now();
+  CaptioningTime time;
   if (!request.split.empty()) {
     const auto set = evaluation_set(dataset, parse_split(request.split));
     Progress progress("captioning " + request.split, set.size(), &log);
     captions = caption_stored_images(model, dataset.image_store(), set.store_indices, tokenizer, request.decode,
-                                     request.batch_size, &progress);
+                                     request.batch_size, &progress, &time);
     keys = set.keys;
     what = request.split;
   } else {
@@ -127,11 +126,11 @@ fs::path caption_run(const CaptionRequest& request, std::ostream& out, std::ostr
       return batch;
     };
     Progress progress("captioning images", files.size(), &log);
-    captions = caption_images(model, files.size(), load, tokenizer, request.decode, request.batch_size, &progress);
+    captions = caption_images(model, files.size(), load, tokenizer, request.decode, request.batch_size, &progress,
+                              &time);
     for (const auto& file : files) keys.push_back(file.filename().string());
     what = "images";
   }
-  const double decode_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - decode_start).count();
 
   nlohmann::json results = nlohmann::json::array();
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -148,9 +147,10 @@ fs::path caption_run(const CaptionRequest& request, std::ostream& out, std::ostr
                              {"tokenizer_sha256", tokenizer.model_sha256()},
                              {"images", keys.size()},
                              {"decode", decode_settings(request.decode)},
-                             // Reading, preprocessing and decoding the images; not loading the model.
-                             {"seconds", decode_seconds},
-                             {"images_per_second", static_cast<double>(keys.size()) / decode_seconds}};
+                             // Reading, preprocessing and encoding the images; searching their captions.
+                             {"encode_seconds", time.encode_seconds},
+                             {"decode_seconds", time.decode_seconds},
+                             {"images_per_second", keys.size() / (time.encode_seconds + time.decode_seconds)}};
   if (!request.split.empty()) settings["split"] = request.split;
   fs::path settings_file = results_file;
   settings_file.replace_extension(".settings.json");

@@ -1,6 +1,7 @@
 #include "train/evaluate.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "data/batch_loader.h"
 #include "data/text_normalize.h"
@@ -31,15 +32,25 @@ EvaluationSet evaluation_set(const data::PreparedDataset& dataset, data::Split s
 std::vector<std::string> caption_images(CaptionModel& model, std::size_t count, const ImageBatchSource& images,
                                         const data::SentencePieceTokenizer& tokenizer,
                                         const decoder::DecodeOptions& options, int batch_size,
-                                        Progress* progress) {
+                                        Progress* progress, CaptioningTime* time) {
+  using Clock = std::chrono::steady_clock;
+  const auto seconds = [](Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+  };
   std::vector<std::string> captions;
   captions.reserve(count);
   for (std::size_t begin = 0; begin < count; begin += batch_size) {
     const std::size_t end = std::min(count, begin + static_cast<std::size_t>(batch_size));
-    const auto input = data::images_to_input(images(begin, end));
-    for (const auto& hypotheses : model->caption(input, options)) {
+    const auto start = Clock::now();
+    const auto features = model->encode(data::images_to_input(images(begin, end)));
+    const auto encoded = Clock::now();
+    for (const auto& hypotheses : model->decode(features, options)) {
       const std::string text = hypotheses.empty() ? std::string() : tokenizer.decode(hypotheses.front().tokens);
       captions.push_back(data::normalize_caption(text));
+    }
+    if (time) {
+      time->encode_seconds += seconds(start, encoded);
+      time->decode_seconds += seconds(encoded, Clock::now());
     }
     if (progress) progress->advance(end - begin);
   }
@@ -50,11 +61,11 @@ std::vector<std::string> caption_stored_images(CaptionModel& model, const data::
                                                const std::vector<std::size_t>& store_indices,
                                                const data::SentencePieceTokenizer& tokenizer,
                                                const decoder::DecodeOptions& options, int batch_size,
-                                               Progress* progress) {
+                                               Progress* progress, CaptioningTime* time) {
   const auto gather = [&](std::size_t begin, std::size_t end) {
     return store.gather({store_indices.begin() + begin, store_indices.begin() + end});
   };
-  return caption_images(model, store_indices.size(), gather, tokenizer, options, batch_size, progress);
+  return caption_images(model, store_indices.size(), gather, tokenizer, options, batch_size, progress, time);
 }
 
 metrics::Evaluation score_captions(const EvaluationSet& set, const std::vector<std::string>& captions) {

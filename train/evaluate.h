@@ -30,6 +30,12 @@ struct EvaluationSet {
 // The split's images of a prepared dataset, with their raw captions as references.
 EvaluationSet evaluation_set(const data::PreparedDataset& dataset, data::Split split);
 
+// Where captioning spent its time, when the caller asks.
+struct CaptioningTime {
+  double encode_seconds = 0.0;  // reading and normalising the images, the encoder
+  double decode_seconds = 0.0;  // the search from the features, and detokenizing
+};
+
 // Images [begin, end) of some sequence, as uint8 N x S x S x 3 RGB.
 using ImageBatchSource = std::function<torch::Tensor(std::size_t begin, std::size_t end)>;
 
@@ -38,14 +44,14 @@ using ImageBatchSource = std::function<torch::Tensor(std::size_t begin, std::siz
 std::vector<std::string> caption_images(CaptionModel& model, std::size_t count, const ImageBatchSource& images,
                                         const data::SentencePieceTokenizer& tokenizer,
                                         const decoder::DecodeOptions& options, int batch_size,
-                                        Progress* progress = nullptr);
+                                        Progress* progress = nullptr, CaptioningTime* time = nullptr);
 
 // The same for images of a store, by their rows.
 std::vector<std::string> caption_stored_images(CaptionModel& model, const data::ImageStore& store,
                                                const std::vector<std::size_t>& store_indices,
                                                const data::SentencePieceTokenizer& tokenizer,
                                                const decoder::DecodeOptions& options, int batch_size,
-                                               Progress* progress = nullptr);
+                                               Progress* progress = nullptr, CaptioningTime* time = nullptr);
 
 // pycocoevalcap's scores (BLEU-1..4, ROUGE-L, CIDEr-D) of `captions` against the set's
 // references. An image's empty caption scores as pycocoevalcap scores an empty string.
