@@ -39,16 +39,25 @@ Result run_captioner(const std::string& arguments) {
   return result;
 }
 
-std::string write_config(const std::string& name, const std::string& text) {
-  const fs::path path = fs::temp_directory_path() / (std::to_string(getpid()) + "_" + name);
-  std::ofstream(path) << text;
-  return path.string();
-}
+// A config file in the temp folder, removed when the test is done with it.
+class TempConfig {
+ public:
+  TempConfig(const std::string& name, const std::string& text)
+      : path_(fs::temp_directory_path() / (std::to_string(getpid()) + "_" + name)) {
+    std::ofstream(path_) << text;
+  }
+  ~TempConfig() { fs::remove(path_); }
+  TempConfig(const TempConfig&) = delete;
+  TempConfig& operator=(const TempConfig&) = delete;
+  operator std::string() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
 
 TEST(Inspect, PrintsTheSeedsExampleFromAConfigFile) {
-  const auto config =
-      write_config("inspect_seed.ini", "[encoder]\nspec = conv3x12p1 relu pool2 fc10\nimage-size = 32\nbackend = scratch\n");
-  const Result result = run_captioner("inspect --config " + config);
+  const TempConfig config("inspect_seed.ini", "[encoder]\nspec = conv3x12p1 relu pool2 fc10\nimage-size = 32\nbackend = scratch\n");
+  const Result result = run_captioner("inspect --config " + std::string(config));
   EXPECT_EQ(result.status, 0) << result.err;
   EXPECT_EQ(result.out,
             "encoder: conv3x12p1 relu pool2 fc10\n"
@@ -64,8 +73,8 @@ TEST(Inspect, PrintsTheSeedsExampleFromAConfigFile) {
 }
 
 TEST(Inspect, TheCommandLineOverridesTheConfigAndPlansLargerImages) {
-  const auto config = write_config("inspect_override.ini", "[encoder]\nspec = conv3x12p1 relu pool2 fc10\nimage-size = 32\n");
-  const Result result = run_captioner("inspect --config " + config + " --encoder.image-size 16 --encode-size 20");
+  const TempConfig config("inspect_override.ini", "[encoder]\nspec = conv3x12p1 relu pool2 fc10\nimage-size = 32\n");
+  const Result result = run_captioner("inspect --config " + std::string(config) + " --encoder.image-size 16 --encode-size 20");
   EXPECT_EQ(result.status, 0) << result.err;
   EXPECT_NE(result.out.find("3  pool2       8x8x12\n"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("on 20x20 images:"), std::string::npos) << result.out;
@@ -81,16 +90,16 @@ TEST(Inspect, TheDefaultEncoder) {
 }
 
 TEST(Inspect, BadSpecsAndValuesAreOneLineErrors) {
-  const auto bad_layer = write_config("inspect_bad_layer.ini", "[encoder]\nspec = conv3x12p1 rleu pool2 fc10\n");
-  Result result = run_captioner("inspect --config " + bad_layer);
+  const TempConfig bad_layer("inspect_bad_layer.ini", "[encoder]\nspec = conv3x12p1 rleu pool2 fc10\n");
+  Result result = run_captioner("inspect --config " + std::string(bad_layer));
   EXPECT_EQ(result.status, 1);
   EXPECT_EQ(result.out, "");
   EXPECT_EQ(result.err.rfind("captioner inspect: encoder spec: layer 2 'rleu': unknown layer (expected ", 0), 0u)
       << result.err;
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1);
 
-  const auto inexact = write_config("inspect_inexact.ini", "[encoder]\nspec = conv3x8 pool2 pool2 fc10\nimage-size = 32\n");
-  result = run_captioner("inspect --config " + inexact);
+  const TempConfig inexact("inspect_inexact.ini", "[encoder]\nspec = conv3x8 pool2 pool2 fc10\nimage-size = 32\n");
+  result = run_captioner("inspect --config " + std::string(inexact));
   EXPECT_EQ(result.status, 1);
   EXPECT_EQ(result.err,
             "captioner inspect: encoder spec: layer 3 'pool2' on 15x15x8: (15 - 2 + 2*0)/2 + 1 = 7.5 is not a whole "
@@ -100,10 +109,10 @@ TEST(Inspect, BadSpecsAndValuesAreOneLineErrors) {
   EXPECT_EQ(result.status, 1);
   EXPECT_EQ(result.err, "captioner inspect: encoder.backend: 'fast' is not one of native, scratch\n");
 
-  const auto unknown = write_config("inspect_unknown.ini", "[encoder]\nspecs = gap\n");
-  result = run_captioner("inspect --config " + unknown);
+  const TempConfig unknown("inspect_unknown.ini", "[encoder]\nspecs = gap\n");
+  result = run_captioner("inspect --config " + std::string(unknown));
   EXPECT_EQ(result.status, 1);
-  EXPECT_EQ(result.err, "captioner inspect: " + unknown + ": unknown key 'specs' in [encoder]\n");
+  EXPECT_EQ(result.err, "captioner inspect: " + std::string(unknown) + ": unknown key 'specs' in [encoder]\n");
 
   result = run_captioner("inspect --encode-size 70");
   EXPECT_EQ(result.status, 1);
