@@ -23,6 +23,7 @@ import configparser
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -299,7 +300,7 @@ def main():
 
     # C++ training: one epoch, no augmentation (the Python loop has none), every 20 steps logged.
     run_dir = os.path.join(runs, "cpp")
-    run(["rm", "-rf", run_dir])
+    shutil.rmtree(run_dir, ignore_errors=True)
     run([captioner, "train", "--config", args.config, "--data.dir", prepared, "--run.dir", runs, "--run.name", "cpp",
          "--train.epochs", "1", "--train.augment", "false", "--train.log-every", "20", "--train.eval-images", "50",
          "--threads", str(args.threads)])

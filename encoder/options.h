@@ -27,7 +27,7 @@ Backend parse_backend(std::string_view name);
 // The final bn matters: without it the fc's output is a large offset shared by every image
 // plus small per-image differences, the decoder's tanh(init_h(features)) saturates within
 // 50 steps, the encoder's gradient vanishes, and the captioner trains as a blind language
-// model (val CIDEr-D 0.33 without it, 1.69 with it, on single-object synthetic images).
+// model (single-object synthetic images, 3 epochs: val CIDEr-D 0.35 without it, 1.69 with it).
 inline constexpr const char* kDefaultSpec =
     "conv3x16p1 bn relu pool2 conv3x32p1 bn relu pool2 conv3x64p1 bn relu pool2 conv3x128p1 bn relu pool2 fc256 bn";
 

@@ -150,7 +150,8 @@ fs::path caption_run(const CaptionRequest& request, std::ostream& out, std::ostr
                              // Reading, preprocessing and encoding the images; searching their captions.
                              {"encode_seconds", time.encode_seconds},
                              {"decode_seconds", time.decode_seconds},
-                             {"images_per_second", keys.size() / (time.encode_seconds + time.decode_seconds)}};
+                             {"images_per_second",
+                              keys.size() / std::max(time.encode_seconds + time.decode_seconds, 1e-9)}};
   if (!request.split.empty()) settings["split"] = request.split;
   fs::path settings_file = results_file;
   settings_file.replace_extension(".settings.json");

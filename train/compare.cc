@@ -59,7 +59,6 @@ void read_best_evaluation(const fs::path& file, RunSummary& run) {
     if (entry.value("type", "") != "eval" || !entry.value("best", false)) continue;
     run.has_val = true;
     run.best_step = entry.value("step", 0L);
-    run.best_epoch = entry.value("epoch", 0);
     run.best_val = read_scores(entry.value("scores", nlohmann::json::object()), file);
   }
 }
@@ -90,7 +89,6 @@ RunSummary summarize_run(const fs::path& run_dir) {
   run.name = fs::path(run_dir).lexically_normal().filename().string();
   if (run.name.empty()) run.name = fs::path(run_dir).lexically_normal().parent_path().filename().string();
   run.config = read_config(run_dir / "config.ini");
-  run.metric = run.config.count("train.metric") ? run.config.at("train.metric") : "CIDEr";
   read_best_evaluation(run_dir / "log.jsonl", run);
   const fs::path test_scores = run_dir / "scores_test.json";
   if (fs::exists(test_scores)) {
@@ -99,7 +97,6 @@ RunSummary summarize_run(const fs::path& run_dir) {
     if (report.is_discarded() || !report.contains("corpus")) {
       throw file_error(test_scores.string(), "not a capeval report (no \"corpus\" scores)");
     }
-    run.has_test = true;
     run.test = read_scores(report["corpus"], test_scores);
   }
   return run;

@@ -14,13 +14,10 @@ namespace captioner::train {
 struct RunSummary {
   std::string name;                           // the run directory's name
   std::map<std::string, std::string> config;  // "section.key" -> value, from config.ini
-  std::string metric;                         // train.metric: what "best" means
   bool has_val = false;                       // an evaluation was logged
-  long best_step = 0;
-  int best_epoch = 0;
-  std::map<std::string, double> best_val;     // the scores of the best evaluation
-  bool has_test = false;                      // scores_test.json exists
-  std::map<std::string, double> test;
+  long best_step = 0;                         // of the best evaluation by train.metric
+  std::map<std::string, double> best_val;     // its scores
+  std::map<std::string, double> test;         // scores_test.json's; empty when there is none
 };
 
 // InputError "DIR: ..." when DIR has no config.ini, or a file in it is malformed.

@@ -198,8 +198,6 @@ TEST(Encoder, TrainsFromRandomWeightsWithTheScratchBackend) {
   EXPECT_GT(accuracy, 0.97);
 }
 
-}  // namespace
-
 // relu overwrites its input only after conv, fc or bn (which keep no output for their
 // backward): the features and gradients equal those of out-of-place relus, and the caller's
 // images and the outputs tanh and sigmoid need for their backward stay intact.
@@ -228,3 +226,5 @@ TEST(Encoder, InPlaceReluGivesTheOutOfPlaceResultsAndLeavesTheImages) {
     EXPECT_TRUE(torch::allclose(weight_gradient, encoder->parameters().front().grad(), 1e-12, 1e-12)) << spec;
   }
 }
+
+}  // namespace
