@@ -19,8 +19,11 @@ constexpr const char* kUsage = R"(Usage:
   capeval --hypotheses HYPS.txt --references REFS1.txt [REFS2.txt ...] [--json SCORES.json]
   capeval --tokenize CAPTIONS.txt
 
-Scores candidate captions with BLEU-1..4, ROUGE-L and CIDEr-D exactly as the COCO
-caption evaluation (pycocoevalcap 1.2) does, PTB tokenization included.)";
+Scores candidate captions with BLEU-1..4, METEOR, ROUGE-L and CIDEr-D exactly as the
+COCO caption evaluation (pycocoevalcap 1.2) does, PTB tokenization included. METEOR
+needs its data (scripts/get-meteor-data.sh DIR): found by --meteor-data DIR, else
+$CAPEVAL_METEOR_DATA, else $XDG_DATA_HOME/captioner/meteor-1.5 (~/.local/share/...);
+without it METEOR is reported unavailable.)";
 
 int run(int argc, char** argv) {
   CapevalOptions options;
@@ -39,6 +42,10 @@ int run(int argc, char** argv) {
       ("tokenization", po::value(&tokenization)->default_value(tokenization),
        "ptb: pycocoevalcap's Stanford PTB tokenizer, lower-cased, punctuation removed; "
        "pretokenized: split on whitespace, lower-cased, punctuation removed")
+      ("meteor-data", po::value(&options.meteor_data),
+       "folder with METEOR 1.5's data (made by scripts/get-meteor-data.sh)")
+      ("meteor-alignment", po::value(&options.meteor_alignment_image),
+       "debugging: print METEOR's alignment for this image id instead of scoring")
       ("tokenize", po::value(&tokenize_input),
        "only tokenize this file's lines as the Stanford jar does (-preserveLines -lowerCase)");
   const auto parsed = captioner::parse_command(argc, argv, kUsage, described, /*accepts_config=*/false, std::cout);

@@ -2,12 +2,15 @@
 
 #include <cstdio>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "metrics/caption_io.h"
+#include "metrics/meteor.h"
+#include "metrics/meteor_data.h"
 #include "metrics/ptb_tokenizer.h"
 #include "metrics/scorer.h"
 #include "util/error.h"
@@ -18,9 +21,27 @@ namespace {
 
 using nlohmann::json;
 
-// METEOR needs its jar-free reimplementation and data (issue 6); until then it is
-// reported as unavailable, never approximated.
-constexpr std::string_view kMeteorUnavailable = "not implemented in this version of capeval";
+// METEOR's data, or why it is unavailable (then METEOR is left out, never approximated).
+struct MeteorSetup {
+  std::optional<MeteorData> data;
+  std::string unavailable;
+};
+
+MeteorSetup set_up_meteor(const CapevalOptions& options, std::ostream& log) {
+  MeteorSetup setup;
+  const std::optional<MeteorDataLocation> location = locate_meteor_data(options.meteor_data);
+  if (location && meteor_data_complete(location->folder)) {
+    setup.data = MeteorData::load(location->folder, log);
+    return setup;
+  }
+  const std::string get = "get it with scripts/get-meteor-data.sh [DIR] and give DIR by --meteor-data or CAPEVAL_METEOR_DATA";
+  if (!options.meteor_data.empty()) {
+    throw file_error(options.meteor_data.string(), "not a METEOR data folder (a file is missing); " + get);
+  }
+  setup.unavailable = location ? "no METEOR data in " + location->folder.string() + " (" + location->source + "); " + get
+                               : "no METEOR data (neither HOME nor XDG_DATA_HOME is set); " + get;
+  return setup;
+}
 
 LoadedCaptions load(const CapevalOptions& options) {
   const bool coco = !options.results.empty();
@@ -45,7 +66,8 @@ std::size_t count_references(const CaptionSet& captions) {
   return count;
 }
 
-json json_report(const CapevalOptions& options, const LoadedCaptions& loaded, const Evaluation& evaluation) {
+json json_report(const CapevalOptions& options, const LoadedCaptions& loaded, const Evaluation& evaluation,
+                 const MeteorSetup& meteor) {
   json report;
   report["tool"] = {{"name", "capeval"}, {"version", kCapevalVersion}, {"reference", "pycocoevalcap 1.2"}};
   json inputs = json::array();
@@ -61,7 +83,16 @@ json json_report(const CapevalOptions& options, const LoadedCaptions& loaded, co
   json corpus = json::object();
   for (const MetricScore& score : evaluation.scores) corpus[score.name] = score.corpus;
   report["corpus"] = corpus;
-  report["unavailable"] = {{"METEOR", kMeteorUnavailable}};
+  report["unavailable"] = json::object();
+  if (meteor.data) {
+    json files = json::array();
+    for (const MeteorDataFile& file : meteor.data->files) {
+      files.push_back({{"path", file.relative_path}, {"bytes", file.bytes}, {"sha256", file.sha256}});
+    }
+    report["meteor_data"] = {{"folder", meteor.data->folder.string()}, {"files", files}};
+  } else {
+    report["unavailable"]["METEOR"] = meteor.unavailable;
+  }
   const BleuStatistics& bleu = evaluation.bleu_statistics;
   report["bleu_statistics"] = {{"testlen", bleu.candidate_length},
                                {"reflen", bleu.reference_length},
@@ -75,11 +106,15 @@ json json_report(const CapevalOptions& options, const LoadedCaptions& loaded, co
   }
   report["per_image"] = std::move(per_image);
   report["timings_seconds"] = {{"tokenize", evaluation.tokenize_seconds}, {"score", evaluation.score_seconds}};
+  if (meteor.data) {
+    report["timings_seconds"]["meteor_data_load"] = meteor.data->load_seconds;
+    report["timings_seconds"]["meteor"] = evaluation.meteor_seconds;
+  }
   return report;
 }
 
 void print_table(const LoadedCaptions& loaded, const Evaluation& evaluation, TokenizationMode tokenization,
-                 std::ostream& out) {
+                 const MeteorSetup& meteor, std::ostream& out) {
   out << "capeval " << kCapevalVersion << ": " << loaded.captions.size() << " images, "
       << count_references(loaded.captions) << " references, " << tokenization_mode_name(tokenization)
       << " tokenization\n";
@@ -87,7 +122,7 @@ void print_table(const LoadedCaptions& loaded, const Evaluation& evaluation, Tok
     return out << "  " << std::left << std::setw(9) << name;
   };
   for (const MetricScore& score : evaluation.scores) {
-    if (score.name == "ROUGE_L") row("METEOR") << "unavailable (" << kMeteorUnavailable << ")\n";
+    if (score.name == "ROUGE_L" && !meteor.data) row("METEOR") << "unavailable (" << meteor.unavailable << ")\n";
     row(score.name) << std::fixed << std::setprecision(6) << score.corpus << '\n';
   }
 }
@@ -100,11 +135,23 @@ void run_capeval(const CapevalOptions& options, std::ostream& out, std::ostream&
     log << "capeval: note: " << loaded.images_without_result << " annotated images have no result and are not "
         << "scored (as in pycocoevalcap's demo)\n";
   }
-  const Evaluation evaluation = evaluate(loaded.captions, options.tokenization);
-  if (!options.json_output.empty()) {
-    write_file_atomically(options.json_output, json_report(options, loaded, evaluation).dump(1) + "\n");
+  const MeteorSetup meteor = set_up_meteor(options, log);
+  if (!options.meteor_alignment_image.empty()) {
+    if (!meteor.data) throw InputError("--meteor-alignment: " + meteor.unavailable);
+    const CaptionSet& captions = loaded.captions;
+    for (std::size_t i = 0; i < captions.size(); ++i) {
+      if (captions.image_ids[i] != options.meteor_alignment_image) continue;
+      const TokenizedCorpus corpus = tokenize_corpus(captions, *make_tokenizer(options.tokenization));
+      out << MeteorScorer(*meteor.data).describe(corpus.candidates[i], corpus.references[i]);
+      return;
+    }
+    throw InputError("--meteor-alignment: no image " + options.meteor_alignment_image + " among the scored images");
   }
-  print_table(loaded, evaluation, options.tokenization, out);
+  const Evaluation evaluation = evaluate(loaded.captions, options.tokenization, meteor.data ? &*meteor.data : nullptr);
+  if (!options.json_output.empty()) {
+    write_file_atomically(options.json_output, json_report(options, loaded, evaluation, meteor).dump(1) + "\n");
+  }
+  print_table(loaded, evaluation, options.tokenization, meteor, out);
 }
 
 void run_tokenize(const std::filesystem::path& input, std::ostream& out) {

@@ -21,6 +21,12 @@ struct CapevalOptions {
   std::filesystem::path hypotheses;
   std::filesystem::path json_output;  // empty: no JSON report
   TokenizationMode tokenization = TokenizationMode::kPtb;
+  // METEOR's data folder (--meteor-data); empty: CAPEVAL_METEOR_DATA or the default
+  // folder (see locate_meteor_data), and METEOR is reported unavailable if not there.
+  std::filesystem::path meteor_data;
+  // Debugging: print METEOR's alignment for the image with this id (as the input
+  // spells it) instead of scoring.
+  std::string meteor_alignment_image;
 };
 
 // Scores and reports. Throws InputError for bad options or input; writes nothing then.

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "metrics/cider.h"
+#include "metrics/meteor.h"
 #include "metrics/parallel.h"
 #include "metrics/rouge.h"
 
@@ -41,7 +42,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-Evaluation evaluate(const CaptionSet& captions, TokenizationMode tokenization) {
+Evaluation evaluate(const CaptionSet& captions, TokenizationMode tokenization, const MeteorData* meteor) {
   Evaluation evaluation;
   const auto started = std::chrono::steady_clock::now();
   const TokenizedCorpus corpus = tokenize_corpus(captions, *make_tokenizer(tokenization));
@@ -62,6 +63,11 @@ Evaluation evaluate(const CaptionSet& captions, TokenizationMode tokenization) {
   });
   for (MetricScore& order : bleu.orders) evaluation.scores.push_back(std::move(order));
   evaluation.bleu_statistics = bleu.statistics;
+  if (meteor != nullptr) {
+    const auto meteor_started = std::chrono::steady_clock::now();
+    evaluation.scores.push_back(MeteorScorer(*meteor).score(corpus));
+    evaluation.meteor_seconds = seconds_since(meteor_started);
+  }
   evaluation.scores.push_back(std::move(rouge_l));
   evaluation.scores.push_back(std::move(cider_d));
   evaluation.score_seconds = seconds_since(scoring_started);

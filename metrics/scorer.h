@@ -6,6 +6,7 @@
 
 #include "metrics/bleu.h"
 #include "metrics/corpus.h"
+#include "metrics/meteor_data.h"
 #include "metrics/tokenizer.h"
 
 namespace captioner::metrics {
@@ -20,17 +21,19 @@ struct CaptionSet {
 };
 
 struct Evaluation {
-  // In pycocoevalcap's order: Bleu_1..Bleu_4, ROUGE_L, CIDEr (METEOR joins in issue 6).
+  // In pycocoevalcap's order: Bleu_1..Bleu_4, METEOR (when its data was given), ROUGE_L, CIDEr.
   std::vector<MetricScore> scores;
   BleuStatistics bleu_statistics;
   // Wall time of the two steps, for reports and benchmarks.
   double tokenize_seconds = 0.0;
   double score_seconds = 0.0;
+  double meteor_seconds = 0.0;  // part of score_seconds
 };
 
 // Tokenizes the references and the candidates as pycocoevalcap does (two separate
-// batches, in image order) and scores them with every available metric.
-Evaluation evaluate(const CaptionSet& captions, TokenizationMode tokenization);
+// batches, in image order) and scores them with every available metric: METEOR too
+// when `meteor` is given.
+Evaluation evaluate(const CaptionSet& captions, TokenizationMode tokenization, const MeteorData* meteor = nullptr);
 
 // The tokenized form of `captions`, as evaluate() sees it.
 TokenizedCorpus tokenize_corpus(const CaptionSet& captions, const CaptionTokenizer& tokenizer);

@@ -1,0 +1,219 @@
+#include "metrics/meteor_data.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdlib>
+
+#include "metrics/parallel.h"
+#include "util/error.h"
+#include "util/file.h"
+#include "util/sha256.h"
+
+namespace captioner::metrics {
+namespace {
+
+// BufferedReader.readLine() over a whole text.
+std::vector<std::string_view> read_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = start;
+    while (end < text.size() && text[end] != '\n' && text[end] != '\r') ++end;
+    lines.push_back(text.substr(start, end - start));
+    if (end < text.size() && text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ++end;
+    start = end + 1;
+  }
+  return lines;
+}
+
+// StringTokenizer's words.
+std::vector<std::string_view> tokens(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\n' || c == '\r'; };
+  while (i < line.size()) {
+    while (i < line.size() && space(line[i])) ++i;
+    const std::size_t start = i;
+    while (i < line.size() && !space(line[i])) ++i;
+    if (i > start) out.push_back(line.substr(start, i - start));
+  }
+  return out;
+}
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Java's String.length(): UTF-16 code units of valid UTF-8.
+std::size_t utf16_length(std::string_view utf8) {
+  std::size_t length = 0;
+  for (const char c : utf8) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte & 0xC0) != 0x80) length += byte >= 0xF0 ? 2 : 1;
+  }
+  return length;
+}
+
+// The file's bytes mapped, hashed; `contents` gets them when asked for.
+MeteorDataFile hash_file(const std::filesystem::path& folder, std::string_view relative, std::string* contents) {
+  const std::filesystem::path path = folder / relative;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw file_error(path.string(), "cannot open (METEOR data; see scripts/get-meteor-data.sh)");
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    ::close(fd);
+    throw file_error(path.string(), "is not a readable file");
+  }
+  MeteorDataFile file;
+  file.relative_path = std::string(relative);
+  file.bytes = static_cast<std::uint64_t>(status.st_size);
+  std::string_view bytes;
+  void* mapped = MAP_FAILED;
+  if (file.bytes > 0) {
+    mapped = ::mmap(nullptr, file.bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (mapped == MAP_FAILED) {
+      ::close(fd);
+      throw file_error(path.string(), "cannot read");
+    }
+    bytes = std::string_view(static_cast<const char*>(mapped), file.bytes);
+  }
+  ::close(fd);
+  file.sha256 = sha256_hex(bytes);
+  if (contents != nullptr) contents->assign(bytes);
+  if (mapped != MAP_FAILED) ::munmap(mapped, file.bytes);
+  return file;
+}
+
+}  // namespace
+
+SynonymDictionary SynonymDictionary::parse(std::string_view exceptions, std::string_view synsets) {
+  SynonymDictionary dictionary;
+  const std::vector<std::string_view> exception_lines = read_lines(exceptions);
+  for (std::size_t i = 0; i < exception_lines.size(); i += 2) {
+    const std::string base(exception_lines[i]);
+    if (i + 1 >= exception_lines.size()) break;
+    for (const std::string_view form : tokens(exception_lines[i + 1])) {
+      dictionary.bases_[std::string(form)].push_back(base);
+    }
+  }
+  const std::vector<std::string_view> synset_lines = read_lines(synsets);
+  for (std::size_t i = 0; i + 1 < synset_lines.size(); i += 2) {
+    std::vector<std::int32_t> set;
+    for (const std::string_view token : tokens(synset_lines[i + 1])) {
+      std::int32_t value = 0;
+      bool negative = false;
+      std::size_t k = 0;
+      if (!token.empty() && (token[0] == '-' || token[0] == '+')) {
+        negative = token[0] == '-';
+        k = 1;
+      }
+      for (; k < token.size(); ++k) {
+        if (token[k] < '0' || token[k] > '9') throw InputError("english.synsets: not a synset number: " + std::string(token));
+        value = value * 10 + (token[k] - '0');
+      }
+      set.push_back(negative ? -value : value);
+    }
+    std::sort(set.begin(), set.end());
+    set.erase(std::unique(set.begin(), set.end()), set.end());
+    dictionary.synsets_[std::string(synset_lines[i])] = std::move(set);
+  }
+  return dictionary;
+}
+
+const std::vector<std::int32_t>* SynonymDictionary::synsets(const std::string& word) const {
+  const auto found = synsets_.find(word);
+  return found == synsets_.end() ? nullptr : &found->second;
+}
+
+std::string SynonymDictionary::morph(const std::string& word) const {
+  // WordNet 3's suffix rules: nouns, verbs, adjectives.
+  static constexpr std::array<std::string_view, 20> kSuffixes = {
+      "s", "ses", "xes", "zes", "ches", "shes", "men", "ies", "s", "ies",
+      "es", "es", "ed", "ed", "ing", "ing", "er", "est", "er", "est"};
+  static constexpr std::array<std::string_view, 20> kEndings = {
+      "", "s", "x", "z", "ch", "sh", "man", "y", "", "y", "e", "", "e", "", "e", "", "", "", "e", "e"};
+  // The jar notes "ful" but then tests the whole word, so the ending is only appended
+  // to results of words ending in "ful" (none of which has one of the suffixes).
+  const std::string end = ends_with(word, "ful") ? "ful" : "";
+  if (ends_with(word, "ss") || utf16_length(word) <= 2) return word;
+  for (std::size_t i = 0; i < kSuffixes.size(); ++i) {
+    if (!ends_with(word, kSuffixes[i])) continue;
+    std::string base = word.substr(0, word.size() - kSuffixes[i].size());
+    base += kEndings[i];
+    if (synsets_.count(base) > 0) return base + end;
+  }
+  return "";
+}
+
+std::vector<std::int32_t> SynonymDictionary::synsets_with_base_forms(const std::string& word) const {
+  std::vector<std::int32_t> all;
+  auto add = [&all](const std::vector<std::int32_t>* set) {
+    if (set != nullptr) all.insert(all.end(), set->begin(), set->end());
+  };
+  add(synsets(word));
+  const auto bases = bases_.find(word);
+  if (bases != bases_.end()) {
+    for (const std::string& base : bases->second) add(synsets(base));
+  } else {
+    add(synsets(morph(word)));
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+MeteorData MeteorData::load(const std::filesystem::path& folder, std::ostream& log) {
+  const auto started = std::chrono::steady_clock::now();
+  MeteorData data;
+  data.folder = folder;
+  constexpr std::size_t kFiles = std::size(kMeteorDataFiles);
+  std::array<std::string, kFiles> contents;
+  data.files.resize(kFiles);
+  // Hashing the 62 MB table takes as long as reading the small files: side by side.
+  run_in_parallel(2, [&](std::size_t task) {
+    for (std::size_t i = 0; i < kFiles; ++i) {
+      const bool paraphrases = i + 1 == kFiles;
+      if (paraphrases != (task == 0)) continue;
+      data.files[i] = hash_file(folder, kMeteorDataFiles[i], paraphrases ? nullptr : &contents[i]);
+    }
+    if (task == 1) {
+      data.prefixes = NonbreakingPrefixes::parse(contents[1]);
+      for (const std::string_view line : read_lines(contents[0])) data.function_words.emplace(line);
+      data.synonyms = SynonymDictionary::parse(contents[3], contents[2]);
+    }
+  });
+  data.paraphrases = ParaphraseTable::open(folder / kMeteorDataFiles[kFiles - 1], data.files[kFiles - 1].sha256, log);
+  data.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return data;
+}
+
+std::optional<MeteorDataLocation> locate_meteor_data(const std::filesystem::path& flag) {
+  if (!flag.empty()) return MeteorDataLocation{flag, "--meteor-data"};
+  if (const char* environment = std::getenv("CAPEVAL_METEOR_DATA"); environment != nullptr && *environment != '\0') {
+    return MeteorDataLocation{environment, "CAPEVAL_METEOR_DATA"};
+  }
+  std::filesystem::path data_home;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg == '/') {
+    data_home = xdg;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    data_home = std::filesystem::path(home) / ".local" / "share";
+  } else {
+    return std::nullopt;
+  }
+  return MeteorDataLocation{data_home / "captioner" / "meteor-1.5", "the default location"};
+}
+
+bool meteor_data_complete(const std::filesystem::path& folder) {
+  std::error_code error;
+  return std::all_of(std::begin(kMeteorDataFiles), std::end(kMeteorDataFiles), [&](std::string_view relative) {
+    return std::filesystem::is_regular_file(folder / relative, error);
+  });
+}
+
+}  // namespace captioner::metrics
