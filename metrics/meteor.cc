@@ -316,14 +316,29 @@ MetricScore MeteorScorer::score(const TokenizedCorpus& corpus) const {
   return result;
 }
 
-std::string MeteorScorer::describe(const std::string& candidate, const std::vector<std::string>& references) const {
-  ScoreLine line = score_line(candidate, references);
-  Lexicon lexicon(data_);
+namespace {
+
+ImageSentences image_sentences(const std::string& candidate, const std::vector<std::string>& references,
+                               const MeteorData& data, Lexicon& lexicon) {
+  const ScoreLine line = score_line(candidate, references);
   ImageSentences image;
-  image.test = lexicon.sentence(meteor_normalize(line.test, data_.prefixes));
+  image.test = lexicon.sentence(meteor_normalize(line.test, data.prefixes));
   for (const std::string& reference : line.references) {
-    image.references.push_back(lexicon.sentence(meteor_normalize(reference, data_.prefixes)));
+    image.references.push_back(lexicon.sentence(meteor_normalize(reference, data.prefixes)));
   }
+  return image;
+}
+
+}  // namespace
+
+MeteorStats MeteorScorer::statistics(const std::string& candidate, const std::vector<std::string>& references) const {
+  Lexicon lexicon(data_);
+  return best_reference(image_sentences(candidate, references, data_, lexicon), data_.paraphrases).stats;
+}
+
+std::string MeteorScorer::describe(const std::string& candidate, const std::vector<std::string>& references) const {
+  Lexicon lexicon(data_);
+  const ImageSentences image = image_sentences(candidate, references, data_, lexicon);
   const BestReference best = best_reference(image, data_.paraphrases);
   std::ostringstream out;
   out.precision(17);

@@ -48,6 +48,9 @@ class MeteorScorer {
   // score and per-image scores.
   MetricScore score(const TokenizedCorpus& corpus) const;
 
+  // One SCORE line: the statistics of `candidate` against its best reference.
+  MeteorStats statistics(const std::string& candidate, const std::vector<std::string>& references) const;
+
   // The chosen alignment of one image, in the layout of the jar's Alignment.toString
   // (preceded by the winning reference's number and the image's statistics), for
   // comparing with the jar's -writeAlignments output.

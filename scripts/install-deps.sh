@@ -9,6 +9,8 @@ packages=(
   # libraries
   libtorch-dev libopenblas0-openmp libopencv-dev libsentencepiece-dev sentencepiece
   libboost-program-options-dev nlohmann-json3-dev libssl-dev libstemmer-dev wordnet-base
+  # METEOR: zlib reads its paraphrase table, unzip gets its data out of the jar (scripts/get-meteor-data.sh)
+  zlib1g-dev unzip
   # tests and benchmarks
   libgtest-dev libbenchmark-dev
   # libjpeg writes the CMYK test JPEGs; Debian's Python with PIL and NumPy runs bench/image_store_vs_pil.py

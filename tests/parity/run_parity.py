@@ -7,11 +7,15 @@ scripts/setup-oracle.sh). Builds test corpora from the real caption data in
 with capeval and with pycocoevalcap itself, and requires
 
   - every corpus score and every per-image score within --tolerance (1e-6; the report
-    also says how many are bit-identical) for BLEU-1..4, ROUGE-L and CIDEr-D, and
+    also says how many are bit-identical) for BLEU-1..4, ROUGE-L and CIDEr-D,
+  - METEOR (pycocoevalcap's Meteor class, the METEOR 1.5 jar) on every corpus made of
+    real text: corpus and per-image scores within 5e-4, and within 1e-6 on at least 95%
+    of each corpus's images; images beyond 1e-6 are listed with capeval's alignment
+    (capeval --meteor-alignment) and the jar's (its -writeAlignments), and
   - the same tokens as the Stanford jar on every caption of the data, and on seeded
     random strings made of the tokenizer's hard cases.
 
-Missing data or a missing pycocoevalcap is a failure, never a skip.
+Missing data, METEOR data or a missing pycocoevalcap is a failure, never a skip.
 """
 import argparse
 import json
@@ -23,6 +27,12 @@ import time
 from importlib import metadata
 
 METRICS = ["Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "ROUGE_L", "CIDEr"]
+# METEOR's bounds (issue 6): every score within METEOR_TOLERANCE, and at least
+# METEOR_CLOSE_SHARE of a corpus's images within METEOR_CLOSE.
+METEOR_TOLERANCE = 5e-4
+METEOR_CLOSE = 1e-6
+METEOR_CLOSE_SHARE = 0.95
+METEOR_LISTED = 10  # images listed with both alignments, per corpus
 
 
 def fail(message):
@@ -36,6 +46,8 @@ def import_oracle():
         from pycocotools.coco import COCO
         from pycocoevalcap.bleu.bleu import Bleu
         from pycocoevalcap.cider.cider import Cider
+        from pycocoevalcap.meteor.meteor import Meteor
+        import pycocoevalcap.meteor.meteor as meteor_module
         from pycocoevalcap.rouge.rouge import Rouge
         from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
         import pycocoevalcap.tokenizer.ptbtokenizer as ptb_module
@@ -45,20 +57,36 @@ def import_oracle():
     if version != "1.2":
         fail(f"pycocoevalcap {version} installed; parity is defined against 1.2")
     jar = os.path.join(os.path.dirname(ptb_module.__file__), "stanford-corenlp-3.4.1.jar")
-    return COCO, Bleu, Rouge, Cider, PTBTokenizer, jar
+    meteor_jar = os.path.join(os.path.dirname(meteor_module.__file__), "meteor-1.5.jar")
+    return COCO, Bleu, Rouge, Cider, Meteor, PTBTokenizer, jar, meteor_jar
 
 
-COCO, Bleu, Rouge, Cider, PTBTokenizer, TOKENIZER_JAR = import_oracle()
+COCO, Bleu, Rouge, Cider, Meteor, PTBTokenizer, TOKENIZER_JAR, METEOR_JAR = import_oracle()
+_meteor = None
 
 
-def oracle_scores(gts, res):
-    """pycocoevalcap's COCOEvalCap.evaluate() minus METEOR and SPICE: dicts of
-    image id -> list of {"caption": ...}, in evaluation order."""
+def meteor_scorer():
+    """One METEOR jar process for the whole suite (it loads its paraphrase table once)."""
+    global _meteor
+    if _meteor is None:
+        _meteor = Meteor()
+    return _meteor
+
+
+def oracle_scores(gts, res, meteor=False):
+    """pycocoevalcap's COCOEvalCap.evaluate() minus SPICE (and minus METEOR unless
+    asked for): dicts of image id -> list of {"caption": ...}, in evaluation order.
+    Also returns the tokenized captions METEOR saw, for listing alignments."""
     tokenizer = PTBTokenizer()
     gts = tokenizer.tokenize(gts)
     res = tokenizer.tokenize(res)
     ids = list(gts.keys())
     corpus, per_image = {}, {i: {} for i in ids}
+    if meteor:
+        score, images = meteor_scorer().compute_score(gts, res)
+        corpus["METEOR"] = float(score)
+        for i, value in zip(ids, images):
+            per_image[i]["METEOR"] = float(value)
     bleu, bleu_images = Bleu(4).compute_score(gts, res, verbose=0)
     for k in range(4):
         corpus[f"Bleu_{k + 1}"] = bleu[k]
@@ -69,7 +97,7 @@ def oracle_scores(gts, res):
         corpus[name] = float(score)
         for i, value in zip(ids, images):
             per_image[i][name] = float(value)
-    return corpus, per_image
+    return corpus, per_image, (gts, res)
 
 
 def coco_gts_res(annotation_file, results_file):
@@ -83,8 +111,8 @@ def coco_gts_res(annotation_file, results_file):
     return ({i: coco.imgToAnns[i] for i in ids}, {i: results.imgToAnns[i] for i in ids})
 
 
-def run_capeval(capeval, arguments, json_path):
-    command = [capeval, *arguments, "--json", json_path]
+def run_capeval(capeval, arguments, json_path, meteor_data):
+    command = [capeval, *arguments, "--meteor-data", meteor_data, "--json", json_path]
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:
         fail(f"{' '.join(command)} exited {completed.returncode}: {completed.stderr.strip()}")
@@ -94,15 +122,36 @@ def run_capeval(capeval, arguments, json_path):
     return report["corpus"], per_image, [image["image_id"] for image in report["per_image"]]
 
 
+def jar_alignment(hypothesis, references, work):
+    """The METEOR jar's alignment of one image: its plain-text mode with
+    -writeAlignments on the same strings pycocoevalcap sends it."""
+    hypothesis = hypothesis.replace("|||", "").replace("  ", " ")
+    folder = os.path.join(work, "meteor-alignment")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "test.txt"), "w", encoding="utf-8") as f:
+        f.write(hypothesis + "\n")
+    with open(os.path.join(folder, "refs.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(r + "\n" for r in references))
+    subprocess.run(["java", "-Xmx2G", "-jar", METEOR_JAR, "test.txt", "refs.txt", "-l", "en", "-norm",
+                    "-r", str(len(references)), "-writeAlignments", "-f", "jar"],
+                   cwd=folder, capture_output=True, check=True)
+    with open(os.path.join(folder, "jar-align.out"), encoding="utf-8") as f:
+        return f.read().rstrip("\n")
+
+
 class Comparison:
-    def __init__(self, tolerance):
+    def __init__(self, tolerance, capeval, work):
         self.tolerance = tolerance
+        self.capeval = capeval
+        self.work = work
         self.failures = []
         self.rows = []
+        self.meteor_rows = []
+        self.meteor_listings = []
 
-    def compare(self, name, capeval_result, oracle_result):
+    def compare(self, name, capeval_result, oracle_result, capeval_arguments=None):
         corpus, per_image, order = capeval_result
-        oracle_corpus, oracle_per_image = oracle_result
+        oracle_corpus, oracle_per_image, tokenized = oracle_result
         if order != list(oracle_per_image.keys()):
             self.failures.append(f"{name}: image order differs from pycocoevalcap's")
         worst, exact, total = 0.0, 0, 0
@@ -123,6 +172,49 @@ class Comparison:
                                          f"pycocoevalcap {theirs!r}")
         self.rows.append((name, len(oracle_per_image), corpus["CIDEr"], oracle_corpus["CIDEr"],
                           worst, exact, total))
+        if "METEOR" in oracle_corpus:
+            self.compare_meteor(name, corpus, per_image, oracle_corpus, oracle_per_image, tokenized,
+                                capeval_arguments)
+
+    def compare_meteor(self, name, corpus, per_image, oracle_corpus, oracle_per_image, tokenized, arguments):
+        if "METEOR" not in corpus:
+            self.failures.append(f"{name}: capeval reported no METEOR")
+            return
+        corpus_difference = abs(corpus["METEOR"] - oracle_corpus["METEOR"])
+        if not corpus_difference <= METEOR_TOLERANCE:
+            self.failures.append(f"{name}: METEOR corpus: capeval {corpus['METEOR']!r} vs "
+                                 f"pycocoevalcap {oracle_corpus['METEOR']!r}")
+        differences = []
+        for image_id, scores in oracle_per_image.items():
+            ours = per_image.get(image_id, {}).get("METEOR")
+            if ours is None:
+                self.failures.append(f"{name}: no METEOR for image {image_id} in capeval's report")
+                continue
+            differences.append((abs(ours - scores["METEOR"]), image_id, ours, scores["METEOR"]))
+            if not differences[-1][0] <= METEOR_TOLERANCE:
+                self.failures.append(f"{name}: METEOR image {image_id}: capeval {ours!r} vs "
+                                     f"pycocoevalcap {scores['METEOR']!r}")
+        close = sum(d <= METEOR_CLOSE for d, *_ in differences)
+        exact = sum(d == 0 for d, *_ in differences)
+        if close < METEOR_CLOSE_SHARE * len(differences):
+            self.failures.append(f"{name}: METEOR within {METEOR_CLOSE:g} on {close} of {len(differences)} images "
+                                 f"(needs {METEOR_CLOSE_SHARE:.0%})")
+        worst = max([corpus_difference] + [d for d, *_ in differences])
+        self.meteor_rows.append((name, len(differences), corpus["METEOR"], oracle_corpus["METEOR"], worst,
+                                 close, exact))
+        beyond = sorted((entry for entry in differences if entry[0] > METEOR_CLOSE), key=lambda e: -e[0])
+        gts, res = tokenized
+        for difference, image_id, ours, theirs in beyond[:METEOR_LISTED]:
+            listing = [f"{name}: image {image_id}: capeval {ours!r}, jar {theirs!r} (|diff| {difference:.2e})"]
+            if arguments is not None:
+                described = subprocess.run([self.capeval, *arguments, "--meteor-alignment", str(image_id)],
+                                           capture_output=True, text=True)
+                listing.append("  capeval:\n    " + (described.stdout or described.stderr).rstrip().replace("\n", "\n    "))
+            listing.append("  jar:\n    " + jar_alignment(res[image_id][0], gts[image_id], self.work)
+                           .replace("\n", "\n    "))
+            self.meteor_listings.append("\n".join(listing))
+        if len(beyond) > METEOR_LISTED:
+            self.meteor_listings.append(f"{name}: {len(beyond) - METEOR_LISTED} more images beyond {METEOR_CLOSE:g}")
 
 
 def write_json(path, value):
@@ -211,20 +303,27 @@ def main():
     parser.add_argument("--capeval", required=True)
     parser.add_argument("--data", required=True, help="the shared data folder (../shared/data)")
     parser.add_argument("--work", required=True, help="folder for the generated corpora")
+    parser.add_argument("--meteor-data", required=True,
+                        help="METEOR 1.5's data for capeval (scripts/get-meteor-data.sh DIR --from-venv VENV)")
     parser.add_argument("--tolerance", type=float, default=1e-6)
     args = parser.parse_args()
     if not os.access(args.capeval, os.X_OK):
         fail(f"{args.capeval} is not an executable")
     os.makedirs(args.work, exist_ok=True)
+    if not os.path.isfile(os.path.join(args.meteor_data, "paraphrase-en.gz")):
+        fail(f"{args.meteor_data} has no METEOR data: run scripts/get-meteor-data.sh {args.meteor_data} "
+             "--from-venv <the oracle venv>")
+    meteor_data = os.path.abspath(args.meteor_data)
     started = time.time()
     coco_path, coco, machine, flickr = load_data(args.data)
     work = lambda name: os.path.join(args.work, name)  # noqa: E731
-    comparison = Comparison(args.tolerance)
+    comparison = Comparison(args.tolerance, args.capeval, args.work)
 
-    def coco_corpus(name, annotations, results):
-        capeval = run_capeval(args.capeval, ["--references", annotations, "--results", results],
-                              work(name + ".scores.json"))
-        comparison.compare(name, capeval, oracle_scores(*coco_gts_res(annotations, results)))
+    def coco_corpus(name, annotations, results, meteor=True):
+        arguments = ["--references", annotations, "--results", results, "--meteor-data", meteor_data]
+        capeval = run_capeval(args.capeval, arguments[:4], work(name + ".scores.json"), meteor_data)
+        comparison.compare(name, capeval, oracle_scores(*coco_gts_res(annotations, results), meteor=meteor),
+                           arguments)
 
     image_ids = [image["id"] for image in coco["images"]]
     references = {i: [] for i in image_ids}
@@ -252,8 +351,10 @@ def main():
                                [{"image_id": k, "caption": machine[k]} for k in range(1, size + 1)]))
     # Hard tokenization cases as candidates.
     fuzz = fuzz_captions(len(image_ids), seed=2)
+    # (METEOR only on real text: this corpus is for the tokenizer.)
     coco_corpus("coco_fuzz_candidates", coco_path,
-                write_json(work("coco_fuzz.json"), [{"image_id": i, "caption": c} for i, c in zip(image_ids, fuzz)]))
+                write_json(work("coco_fuzz.json"), [{"image_id": i, "caption": c} for i, c in zip(image_ids, fuzz)]),
+                meteor=False)
     # Flickr8k: first caption against the other four, and machine captions against all five.
     coco_corpus("flickr8k_first_vs_rest",
                 annotation_file(work("flickr_rest.json"), [captions[1:] for captions in flickr]),
@@ -272,11 +373,12 @@ def main():
             f.write("".join(captions[r + 1] + "\n" for captions in text_images))
     with open(work("flickr_hyps.txt"), "w", encoding="utf-8") as f:
         f.write("".join(captions[0] + "\n" for captions in text_images))
-    capeval = run_capeval(args.capeval, ["--hypotheses", work("flickr_hyps.txt"), "--references", *reference_files],
-                          work("flickr_text.scores.json"))
+    text_arguments = ["--hypotheses", work("flickr_hyps.txt"), "--references", *reference_files]
+    capeval = run_capeval(args.capeval, text_arguments, work("flickr_text.scores.json"), meteor_data)
     comparison.compare("flickr8k_text_mode", capeval, oracle_scores(
         {k: [{"caption": c} for c in captions[1:5]] for k, captions in enumerate(text_images, 1)},
-        {k: [{"caption": captions[0]}] for k, captions in enumerate(text_images, 1)}))
+        {k: [{"caption": captions[0]}] for k, captions in enumerate(text_images, 1)}, meteor=True),
+        text_arguments + ["--meteor-data", meteor_data])
 
     # Tokens: every caption of the data, and the fuzz strings.
     all_captions = [a["caption"].replace("\n", " ") for a in coco["annotations"]]
@@ -293,7 +395,15 @@ def main():
     for name, images, ours, theirs, worst, exact, total in comparison.rows:
         cider = f"{ours:15.12f} {theirs:15.12f}" if ours is not None else f"{'':15} {'':15}"
         print(f"{name:28} {images:7d} {cider} {worst:10.1e}  {exact}/{total}")
-    print(f"parity: {len(comparison.rows)} checks in {time.time() - started:.0f} s, tolerance {args.tolerance:g}")
+    print()
+    print(f"{'METEOR corpus':28} {'images':>7} {'capeval':>15} {'pycoco (jar)':>15} {'max |diff|':>10}  "
+          f"<={METEOR_CLOSE:g}  exact")
+    for name, images, ours, theirs, worst, close, exact in comparison.meteor_rows:
+        print(f"{name:28} {images:7d} {ours:15.12f} {theirs:15.12f} {worst:10.1e}  {close}/{images}  {exact}/{images}")
+    for listing in comparison.meteor_listings:
+        print(listing)
+    print(f"parity: {len(comparison.rows)} checks in {time.time() - started:.0f} s, tolerance {args.tolerance:g} "
+          f"(METEOR: {METEOR_TOLERANCE:g}, and {METEOR_CLOSE:g} on {METEOR_CLOSE_SHARE:.0%} of images)")
     if comparison.failures:
         for failure in comparison.failures[:20]:
             print(f"parity: FAIL: {failure}", file=sys.stderr)
