@@ -5,14 +5,18 @@ Run it with the Python of a virtual environment holding pycocoevalcap==1.2 (made
 scripts/setup-oracle.sh). References: the first 5,000 Flickr8k images with their five
 captions; candidates: real machine-made captions from the COCO subset (both from
 ../shared/data). Both tools do the same steps: PTB tokenization (pycocoevalcap runs the
-Stanford jar in Java), BLEU-1..4, ROUGE-L and CIDEr-D. METEOR is left out on both sides
-(not in capeval yet).
+Stanford jar in Java), BLEU-1..4, METEOR 1.5 (pycocoevalcap runs its jar; capeval needs
+--meteor-data, see scripts/get-meteor-data.sh), ROUGE-L and CIDEr-D. METEOR is timed with
+the loading of its data on both sides: the jar starts and reads its data each time
+pycocoevalcap's COCOEvalCap.evaluate() scores; capeval reads (and hashes) its data files
+and maps the paraphrase cache in every run.
 
 pycocoevalcap's steps are timed in process, after its files are loaded; capeval's the same
 way (the step times in its JSON report), which is what the issue's "at least 50x faster
 than pycocoevalcap's same steps" compares. capeval is also timed as a whole process
 (starting, reading and hashing the JSON files, writing its report), the honest upper bound
-for a user, which the issue's "under 1 s" is held to. Best of --repeat runs for each.
+for a user, which the issue's "under 2 s" (1 s before METEOR) is held to. Best of --repeat
+runs for each.
 """
 import argparse
 import contextlib
@@ -25,8 +29,8 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-METRICS = ["Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "ROUGE_L", "CIDEr"]
-TARGET_SECONDS, TARGET_RATIO = 1.0, 50.0
+METRICS = ["Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "METEOR", "ROUGE_L", "CIDEr"]
+TARGET_SECONDS, TARGET_RATIO = 2.0, 50.0
 
 
 def fail(message):
@@ -37,6 +41,7 @@ try:
     from pycocotools.coco import COCO
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.meteor.meteor import Meteor
     from pycocoevalcap.rouge.rouge import Rouge
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 except ImportError as error:
@@ -82,22 +87,26 @@ def build_inputs(data, images, work):
     return annotation_path, results_path, len(annotations), len(machine)
 
 
-def time_capeval(capeval, annotation_path, results_path, work, repeat):
-    """Best whole-process wall time, best in-process step times (its report), and its scores."""
+def time_capeval(capeval, meteor_data, annotation_path, results_path, work, repeat):
+    """Best whole-process wall time, best in-process step times (its report: tokenize,
+    score, of which METEOR, and loading METEOR's data), and its scores."""
     scores_path = os.path.join(work, "bench_scores.json")
+    command = [capeval, "--references", annotation_path, "--results", results_path, "--meteor-data", meteor_data,
+               "--json", scores_path]
+    # A first run outside the timing builds the paraphrase cache if the data folder has none yet.
+    subprocess.run(command, capture_output=True, text=True)
     best_process, best_steps = float("inf"), None
     for _ in range(repeat):
         started = time.perf_counter()
-        completed = subprocess.run([capeval, "--references", annotation_path, "--results", results_path,
-                                    "--json", scores_path], capture_output=True, text=True)
+        completed = subprocess.run(command, capture_output=True, text=True)
         best_process = min(best_process, time.perf_counter() - started)
         if completed.returncode != 0:
             fail(f"capeval failed (exit {completed.returncode}): {completed.stderr.strip()}")
         with open(scores_path, encoding="utf-8") as f:
             report = json.load(f)
         timings = report.get("timings_seconds", {})
-        if "tokenize" in timings and "score" in timings:
-            steps = (timings["tokenize"], timings["score"])
+        if all(key in timings for key in ("tokenize", "score", "meteor", "meteor_data_load")):
+            steps = (timings["tokenize"], timings["score"], timings["meteor"], timings["meteor_data_load"])
             if best_steps is None or sum(steps) < sum(best_steps):
                 best_steps = steps
     return best_process, best_steps, report["corpus"]
@@ -142,6 +151,15 @@ def time_pycocoevalcap(annotation_path, results_path, repeat):
             steps["bleu"] = time.perf_counter() - started
             scores.update(zip(METRICS[:4], value))
 
+            # A new Meteor per evaluation, as COCOEvalCap.evaluate() makes: the jar starts
+            # and loads its data inside this step.
+            started = time.perf_counter()
+            meteor = Meteor()
+            value, _ = meteor.compute_score(gts, res)
+            steps["meteor"] = time.perf_counter() - started
+            scores["METEOR"] = float(value)
+            del meteor
+
             started = time.perf_counter()
             value, _ = Rouge().compute_score(gts, res)
             steps["rouge"] = time.perf_counter() - started
@@ -160,6 +178,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--capeval", default=os.path.join(REPO, "build", "apps", "capeval"),
                         help="the capeval executable (default: %(default)s)")
+    parser.add_argument("--meteor-data", required=True,
+                        help="METEOR's data folder for capeval (scripts/get-meteor-data.sh DIR --from-venv VENV)")
     parser.add_argument("--data", default=os.path.normpath(os.path.join(REPO, "..", "shared", "data")),
                         help="folder with flickr8k-text/ and coco-val2014-subset/ (default: %(default)s)")
     parser.add_argument("--images", type=int, default=5000, help="images to score (default: %(default)s)")
@@ -176,41 +196,47 @@ def main():
         os.makedirs(work, exist_ok=True)
         annotation_path, results_path, references, machine = build_inputs(args.data, args.images, work)
         capeval_process, capeval_steps, capeval_scores = time_capeval(
-            args.capeval, annotation_path, results_path, work, args.repeat)
+            args.capeval, args.meteor_data, annotation_path, results_path, work, args.repeat)
         oracle_steps, oracle_scores = time_pycocoevalcap(annotation_path, results_path, args.repeat)
 
     difference = max(abs(capeval_scores[m] - oracle_scores[m]) for m in METRICS)
     oracle_total = sum(oracle_steps.values())
-    oracle_scoring = oracle_steps["bleu"] + oracle_steps["rouge"] + oracle_steps["cider"]
+    oracle_scoring = oracle_steps["bleu"] + oracle_steps["meteor"] + oracle_steps["rouge"] + oracle_steps["cider"]
+    if capeval_steps is None:
+        fail("capeval's report has no step times")
+    capeval_tokenize, capeval_score, capeval_meteor, capeval_meteor_load = capeval_steps
+    capeval_total = capeval_tokenize + capeval_score + capeval_meteor_load
 
     print(f"{args.images} images x 5 references ({references} references), {args.images} candidates "
           f"(from {machine} machine-made captions); {os.cpu_count()} cores; "
           f"best of {args.repeat} run{'s' if args.repeat > 1 else ''} each")
-    print("METEOR is excluded on both sides (capeval does not have it yet)")
     print()
-    rows = [("PTB tokenize", oracle_steps["tokenize"], capeval_steps and capeval_steps[0]),
+    rows = [("PTB tokenize", oracle_steps["tokenize"], capeval_tokenize),
             ("BLEU-1..4", oracle_steps["bleu"], None),
+            ("METEOR, loading its data", None, capeval_meteor_load),
+            ("METEOR, scoring", None, capeval_meteor),
+            ("METEOR with its data", oracle_steps["meteor"], capeval_meteor + capeval_meteor_load),
             ("ROUGE-L", oracle_steps["rouge"], None),
             ("CIDEr-D", oracle_steps["cider"], None),
-            ("BLEU + ROUGE-L + CIDEr-D", oracle_scoring, capeval_steps and capeval_steps[1]),
-            ("all, in process", oracle_total, capeval_steps and sum(capeval_steps)),
+            ("BLEU + ROUGE-L + CIDEr-D", oracle_scoring - oracle_steps["meteor"], capeval_score - capeval_meteor),
+            ("all scoring with METEOR", oracle_scoring, capeval_score + capeval_meteor_load),
+            ("all, in process", oracle_total, capeval_total),
             ("all, capeval whole process", oracle_total, capeval_process)]
     print(f"{'step':28} {'pycocoevalcap s':>15} {'capeval s':>10} {'ratio':>8}")
     for step, oracle, ours in rows:
+        oracle_text = f"{oracle:15.3f}" if oracle is not None else f"{'':15}"
         ours_text = f"{ours:10.3f}" if ours is not None else f"{'':10}"
-        ratio_text = f"{oracle / ours:7.1f}x" if ours else ""
-        print(f"{step:28} {oracle:15.3f} {ours_text} {ratio_text:>8}")
+        ratio_text = f"{oracle / ours:7.1f}x" if ours and oracle else ""
+        print(f"{step:28} {oracle_text} {ours_text} {ratio_text:>8}")
     print()
     print("capeval whole process: wall time of the executable, reading the JSON inputs and writing its report "
           "included; in process: the step times in its report")
     print("pycocoevalcap: in process after loading the files with pycocotools (not timed); its tokenizer "
-          "time includes starting Java")
+          "and METEOR times include starting Java (and the METEOR jar's loading of its data)")
     agreement = "the same scores" if difference <= 1e-9 else "SCORES DIFFER: the times are not of the same work"
     print(f"max |capeval - pycocoevalcap| over {', '.join(METRICS)}: {difference:.3g} ({agreement})")
     verdict = lambda ok: "met" if ok else "NOT met"
-    if capeval_steps is None:
-        fail("capeval's report has no step times")
-    ratio = oracle_total / sum(capeval_steps)
+    ratio = oracle_total / capeval_total
     print(f"issue's targets ({args.images} images): capeval whole process under {TARGET_SECONDS:g} s: "
           f"{capeval_process:.3f} s, {verdict(capeval_process < TARGET_SECONDS)}; the same steps at least "
           f"{TARGET_RATIO:g}x faster: {ratio:.1f}x, {verdict(ratio >= TARGET_RATIO)} "

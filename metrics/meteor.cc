@@ -100,27 +100,29 @@ class Lexicon {
   }
 
   const MeteorWord* intern(std::string_view text) {
-    const auto found = index_.find(std::string(text));
+    const auto found = index_.find(text);
     if (found != index_.end()) return found->second;
     MeteorWord& word = words_.emplace_back();
-    word.text = std::string(text);
-    word.hash = java_string_hash(word.text);
-    const sb_symbol* stem = sb_stemmer_stem(stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.text.data()),
-                                            static_cast<int>(word.text.size()));
+    const std::string token(text);
+    word.synsets = data_.synonyms.synsets_with_base_forms(token);
+    word.set_text(token, data_.paraphrases);
+    const sb_symbol* stem = sb_stemmer_stem(stemmer_.get(), reinterpret_cast<const sb_symbol*>(token.data()),
+                                            static_cast<int>(token.size()));
     if (stem == nullptr) throw std::bad_alloc();
     word.stem_hash = java_string_hash(std::string(reinterpret_cast<const char*>(stem),
                                                   static_cast<std::size_t>(sb_stemmer_length(stemmer_.get()))));
-    word.paraphrase_id = data_.paraphrases.word_id(word.text);
-    word.function_word = data_.function_words.count(lowercase(word.text)) > 0;
-    word.synsets = data_.synonyms.synsets_with_base_forms(word.text);
+    word.function_word = data_.function_words.count(lowercase(token)) > 0;
     index_.emplace(word.text, &word);
     return &word;
   }
 
-  std::vector<const MeteorWord*> sentence(std::string_view normalized) {
-    std::vector<const MeteorWord*> words;
-    for (const std::string_view word : split_words(normalized)) words.push_back(intern(word));
-    return words;
+  std::vector<const MeteorWord*> words(std::string_view normalized) {
+    std::vector<const MeteorWord*> out;
+    for (const std::string_view word : split_words(normalized)) out.push_back(intern(word));
+    return out;
+  }
+  MeteorSentence sentence(std::string_view normalized) {
+    return MeteorSentence(words(normalized), data_.paraphrases);
   }
 
  private:
@@ -135,12 +137,12 @@ class Lexicon {
   const MeteorData& data_;
   std::unique_ptr<sb_stemmer, decltype(&sb_stemmer_delete)> stemmer_;
   std::deque<MeteorWord> words_;  // a deque keeps the pointers handed out valid
-  std::unordered_map<std::string, const MeteorWord*> index_;
+  std::unordered_map<std::string_view, const MeteorWord*> index_;  // keys: the words' own text
 };
 
 struct ImageSentences {
-  std::vector<const MeteorWord*> test;
-  std::vector<std::vector<const MeteorWord*>> references;
+  MeteorSentence test;
+  std::vector<MeteorSentence> references;
 };
 
 struct BestReference {
@@ -294,10 +296,11 @@ MetricScore MeteorScorer::score(const TokenizedCorpus& corpus) const {
     }
   });
   Lexicon lexicon(data_);
-  std::vector<ImageSentences> sentences(images);
+  std::vector<std::vector<const MeteorWord*>> test_words(images);
+  std::vector<std::vector<std::vector<const MeteorWord*>>> reference_words(images);
   for (std::size_t i = 0; i < images; ++i) {
-    sentences[i].test = lexicon.sentence(lines[i].test);
-    for (const std::string& reference : lines[i].references) sentences[i].references.push_back(lexicon.sentence(reference));
+    test_words[i] = lexicon.words(lines[i].test);
+    for (const std::string& reference : lines[i].references) reference_words[i].push_back(lexicon.words(reference));
   }
   std::vector<MeteorStats> stats(images);
   MetricScore result;
@@ -305,7 +308,11 @@ MetricScore MeteorScorer::score(const TokenizedCorpus& corpus) const {
   result.per_image.resize(images);
   run_in_parallel(threads, [&](std::size_t thread) {
     for (std::size_t i = thread; i < images; i += threads) {
-      BestReference best = best_reference(sentences[i], data_.paraphrases);
+      ImageSentences image;
+      image.test = MeteorSentence(std::move(test_words[i]), data_.paraphrases);
+      image.test.index_synsets();
+      for (auto& words : reference_words[i]) image.references.emplace_back(std::move(words), data_.paraphrases);
+      BestReference best = best_reference(image, data_.paraphrases);
       stats[i] = best.stats;
       result.per_image[i] = meteor_score(best.stats);
     }
@@ -344,8 +351,8 @@ std::string MeteorScorer::describe(const std::string& candidate, const std::vect
   out.precision(17);
   out << "Reference " << best.reference + 1 << " of " << image.references.size() << "; score " << best.score
       << "; statistics " << best.stats.to_string() << '\n';
-  auto words = [&out](const std::vector<const MeteorWord*>& sentence) {
-    for (std::size_t i = 0; i < sentence.size(); ++i) out << (i > 0 ? " " : "") << sentence[i]->text;
+  auto words = [&out](const MeteorSentence& sentence) {
+    for (std::size_t i = 0; i < sentence.size(); ++i) out << (i > 0 ? " " : "") << sentence.words[i]->text;
     out << '\n';
   };
   out << "Alignment\n";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "metrics/utf8.h"
 
@@ -12,118 +13,18 @@ namespace {
 constexpr double kSearchWeights[kMeteorModules] = {1.0, 0.5, 0.5, 0.5};
 constexpr std::size_t kBeamSize = 40;
 
-using Sentence = std::vector<const MeteorWord*>;
-
-// Stage.java: every module's candidate matches, listed by reference start position in
-// the order the modules found them, and how many candidates cover each word.
-struct Stage {
-  std::vector<std::vector<MeteorMatch>> matches;
-  std::vector<int> test_coverage;
-  std::vector<int> reference_coverage;
-
-  void add(const MeteorMatch& match) {
-    matches[static_cast<std::size_t>(match.start)].push_back(match);
-    for (int k = 0; k < match.match_length; ++k) ++test_coverage[static_cast<std::size_t>(match.match_start + k)];
-    for (int k = 0; k < match.length; ++k) ++reference_coverage[static_cast<std::size_t>(match.start + k)];
-  }
-};
-
-MeteorMatch word_match(int module, int reference_index, int test_index) {
-  return MeteorMatch{reference_index, 1, test_index, 1, module};
-}
-
-bool share_synset(const std::vector<std::int32_t>& a, const std::vector<std::int32_t>& b) {
-  auto i = a.begin();
-  auto j = b.begin();
-  while (i != a.end() && j != b.end()) {
-    if (*i == *j) return true;
-    if (*i < *j) {
-      ++i;
-    } else {
-      ++j;
-    }
-  }
-  return false;
-}
-
-// For each start position, the trie nodes reached by the words from there on: node
-// d is the phrase of words [start, start + d + 1) (the walk of getPaths()).
-std::vector<std::vector<std::uint32_t>> phrase_walks(const Sentence& words, const ParaphraseTable& table) {
-  std::vector<std::vector<std::uint32_t>> walks(words.size());
-  for (std::size_t start = 0; start < words.size(); ++start) {
-    std::uint32_t node = ParaphraseTable::kRoot;
-    for (std::size_t i = start; i < words.size(); ++i) {
-      node = table.child(node, words[i]->paraphrase_id);
-      if (node == ParaphraseTable::kNone) break;
-      walks[start].push_back(node);
-    }
-  }
-  return walks;
-}
-
-// ParaphraseMatcher.match: phrases of the reference paraphrased in the test sentence,
-// then phrases of the test sentence paraphrased in the reference. A paraphrase is found
-// at a position exactly when the walk from there reaches its node.
-void match_paraphrases(const Sentence& test, const Sentence& reference, const ParaphraseTable& table, Stage& stage) {
-  const auto test_walks = phrase_walks(test, table);
-  const auto reference_walks = phrase_walks(reference, table);
-  auto occurs_at = [](const std::vector<std::uint32_t>& walk, std::uint32_t node, std::uint32_t length) {
-    return length == 0 || (walk.size() >= length && walk[length - 1] == node);
-  };
-  for (std::size_t j = 0; j < reference.size(); ++j) {
-    for (std::size_t d = 0; d < reference_walks[j].size(); ++d) {
-      const std::uint32_t node = reference_walks[j][d];
-      for (const std::uint32_t* p = table.paraphrases_begin(node); p != table.paraphrases_end(node); ++p) {
-        const std::uint32_t length = table.depth(*p);
-        for (std::size_t i = 0; i < test.size(); ++i) {
-          if (!occurs_at(test_walks[i], *p, length)) continue;
-          stage.add(MeteorMatch{static_cast<int>(j), static_cast<int>(d + 1), static_cast<int>(i),
-                                static_cast<int>(length), kParaphraseModule});
-        }
-      }
-    }
-  }
-  for (std::size_t i = 0; i < test.size(); ++i) {
-    for (std::size_t d = 0; d < test_walks[i].size(); ++d) {
-      const std::uint32_t node = test_walks[i][d];
-      for (const std::uint32_t* p = table.paraphrases_begin(node); p != table.paraphrases_end(node); ++p) {
-        const std::uint32_t length = table.depth(*p);
-        for (std::size_t j = 0; j < reference.size(); ++j) {
-          if (!occurs_at(reference_walks[j], *p, length)) continue;
-          stage.add(MeteorMatch{static_cast<int>(j), static_cast<int>(length), static_cast<int>(i),
-                                static_cast<int>(d + 1), kParaphraseModule});
-        }
-      }
-    }
-  }
-}
-
-// PartialAlignment.java. The weighted match counts are Java ints that `+=` a double:
-// the sum is truncated, so a one-word match of weight 0.5 adds nothing to them.
+// PartialAlignment.java, its arrays kept in the search's arenas (see Search). The
+// weighted match counts are Java ints that `+=` a double: the sum is truncated, so a
+// one-word match of weight 0.5 adds nothing to them.
 struct Path {
-  std::vector<const MeteorMatch*> matches;  // by reference position
-  std::vector<char> test_used;
-  std::vector<char> reference_used;
   int matches1 = 0;
   int matches2 = 0;
   int chunks = 0;
   int idx = 0;
   int last_match_end = -1;
   int distance = 0;
+  std::size_t slot = 0;  // index of its arrays in the arenas
 
-  bool is_used(const MeteorMatch& m) const {
-    for (int i = 0; i < m.length; ++i) {
-      if (reference_used[static_cast<std::size_t>(m.start + i)]) return true;
-    }
-    for (int i = 0; i < m.match_length; ++i) {
-      if (test_used[static_cast<std::size_t>(m.match_start + i)]) return true;
-    }
-    return false;
-  }
-  void set_used(const MeteorMatch& m) {
-    for (int i = 0; i < m.length; ++i) reference_used[static_cast<std::size_t>(m.start + i)] = 1;
-    for (int i = 0; i < m.match_length; ++i) test_used[static_cast<std::size_t>(m.match_start + i)] = 1;
-  }
   // The bookkeeping both kinds of step share when `m` joins the path.
   void count(const MeteorMatch& m) {
     matches1 = static_cast<int>(matches1 + m.match_length * kSearchWeights[m.module]);
@@ -142,66 +43,205 @@ bool ranks_before(const Path& x, const Path& y) {
   return x.distance < y.distance;
 }
 
-// Collections.sort is stable: so is the order here.
-std::vector<std::size_t> sorted_order(const std::vector<Path>& paths) {
-  std::vector<std::size_t> order(paths.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&paths](std::size_t a, std::size_t b) { return ranks_before(paths[a], paths[b]); });
-  return order;
+// A generation of paths: their scalars, and per path its chosen match at each
+// reference position and its used flags (test words, then reference words).
+struct Generation {
+  std::vector<Path> paths;
+  std::vector<const MeteorMatch*> matches;
+  std::vector<char> used;
+
+  void clear() {
+    paths.clear();
+    matches.clear();
+    used.clear();
+  }
+};
+
+// Everything one alignment needs, kept per thread so that its memory is reused.
+struct Scratch {
+  std::vector<MeteorMatch> found;  // every module's matches, in the order they were found
+  std::vector<MeteorMatch> matches;  // the same grouped by reference start, order kept
+  std::vector<std::size_t> begin;    // matches of reference position j: [begin[j], begin[j + 1])
+  std::vector<int> test_coverage;
+  std::vector<int> reference_coverage;
+  Generation current;
+  Generation next;
+  std::vector<std::size_t> order;
+};
+
+class Search {
+ public:
+  Search(Scratch& scratch, std::size_t n1, std::size_t n2) : s_(scratch), n1_(n1), n2_(n2) {}
+
+  // Appends a copy of `path` (whose arrays are in `from`) to `to`; returns it.
+  Path& copy(const Path& path, const Generation& from, Generation& to) {
+    Path copied = path;
+    copied.slot = to.paths.size();
+    to.matches.insert(to.matches.end(), from.matches.begin() + static_cast<std::ptrdiff_t>(path.slot * n2_),
+                      from.matches.begin() + static_cast<std::ptrdiff_t>((path.slot + 1) * n2_));
+    const std::size_t width = n1_ + n2_;
+    to.used.insert(to.used.end(), from.used.begin() + static_cast<std::ptrdiff_t>(path.slot * width),
+                   from.used.begin() + static_cast<std::ptrdiff_t>((path.slot + 1) * width));
+    to.paths.push_back(copied);
+    return to.paths.back();
+  }
+
+  const MeteorMatch*& match_at(Generation& g, const Path& path, std::size_t position) {
+    return g.matches[path.slot * n2_ + position];
+  }
+  bool test_used(const Generation& g, const Path& path, std::size_t i) const {
+    return g.used[path.slot * (n1_ + n2_) + i] != 0;
+  }
+  bool reference_used(const Generation& g, const Path& path, std::size_t j) const {
+    return g.used[path.slot * (n1_ + n2_) + n1_ + j] != 0;
+  }
+  bool is_used(const Generation& g, const Path& path, const MeteorMatch& m) const {
+    for (int i = 0; i < m.length; ++i) {
+      if (reference_used(g, path, static_cast<std::size_t>(m.start + i))) return true;
+    }
+    for (int i = 0; i < m.match_length; ++i) {
+      if (test_used(g, path, static_cast<std::size_t>(m.match_start + i))) return true;
+    }
+    return false;
+  }
+  void set_used(Generation& g, const Path& path, const MeteorMatch& m) {
+    char* used = g.used.data() + path.slot * (n1_ + n2_);
+    for (int i = 0; i < m.length; ++i) used[n1_ + static_cast<std::size_t>(m.start + i)] = 1;
+    for (int i = 0; i < m.match_length; ++i) used[static_cast<std::size_t>(m.match_start + i)] = 1;
+  }
+
+  // Collections.sort is stable: so is the order here.
+  void sort(const Generation& g) {
+    s_.order.resize(g.paths.size());
+    for (std::size_t i = 0; i < s_.order.size(); ++i) s_.order[i] = i;
+    std::stable_sort(s_.order.begin(), s_.order.end(),
+                     [&g](std::size_t a, std::size_t b) { return ranks_before(g.paths[a], g.paths[b]); });
+  }
+
+  // Aligner.resolve(), including its slip: the distance of a new match is added to the
+  // path it extends (and so to its later extensions and to the path that skips), not
+  // to the new path. The start path is s_.current's only path; the best path is left
+  // first in s_.current.
+  void resolve() {
+    Generation& paths = s_.current;
+    Generation& next = s_.next;
+    for (std::size_t current = 0; current <= n2_; ++current) {
+      sort(paths);
+      next.clear();
+      for (std::size_t rank = 0; rank < kBeamSize && rank < s_.order.size(); ++rank) {
+        Path& path = paths.paths[s_.order[rank]];
+        if (current == n2_) {
+          if (path.last_match_end != -1) ++path.chunks;
+          copy(path, paths, next);
+          continue;
+        }
+        if (reference_used(paths, path, current)) {
+          if (static_cast<int>(current) < path.idx) {
+            copy(path, paths, next);
+          } else if (const MeteorMatch* fixed = static_cast<std::size_t>(path.idx) < n2_
+                                                    ? match_at(paths, path, static_cast<std::size_t>(path.idx))
+                                                    : nullptr;
+                     fixed != nullptr) {
+            path.count(*fixed);
+            path.distance += std::abs(fixed->start - fixed->match_start);
+            copy(path, paths, next);
+          }
+          continue;
+        }
+        for (std::size_t k = s_.begin[current]; k < s_.begin[current + 1]; ++k) {
+          const MeteorMatch& m = s_.matches[k];
+          if (is_used(paths, path, m)) continue;
+          Path& extended = copy(path, paths, next);
+          set_used(next, extended, m);
+          match_at(next, extended, current) = &m;
+          extended.count(m);
+          path.distance += std::abs(m.start - m.match_start);
+        }
+        if (path.last_match_end != -1) {
+          ++path.chunks;
+          path.last_match_end = -1;
+        }
+        ++path.idx;
+        copy(path, paths, next);
+      }
+      if (next.paths.empty()) copy(paths.paths[s_.order[0]], paths, next);  // the jar warns and carries on
+      std::swap(paths, next);
+    }
+    sort(paths);
+  }
+
+ private:
+  Scratch& s_;
+  std::size_t n1_;
+  std::size_t n2_;
+};
+
+bool share_synset(const MeteorWord& a, const MeteorWord& b) {
+  if ((a.synset_bits & b.synset_bits) == 0) return false;
+  auto i = a.synsets.begin();
+  auto j = b.synsets.begin();
+  while (i != a.synsets.end() && j != b.synsets.end()) {
+    if (*i == *j) return true;
+    if (*i < *j) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  return false;
 }
 
-// Aligner.resolve(), including its slip: the distance of a new match is added to the
-// path it extends (and so to its later extensions and to the path that skips), not to
-// the new path.
-Path resolve(const Stage& stage, Path start) {
-  const std::size_t positions = stage.matches.size();
-  std::vector<Path> paths;
-  std::vector<Path> next;
-  next.push_back(std::move(start));
-  for (std::size_t current = 0; current <= positions; ++current) {
-    paths.swap(next);
-    next.clear();
-    const std::vector<std::size_t> order = sorted_order(paths);
-    for (std::size_t rank = 0; rank < kBeamSize && rank < order.size(); ++rank) {
-      Path& path = paths[order[rank]];
-      if (current == positions) {
-        if (path.last_match_end != -1) ++path.chunks;
-        next.push_back(std::move(path));
-        continue;
-      }
-      if (path.reference_used[current]) {
-        if (static_cast<int>(current) < path.idx) {
-          next.push_back(std::move(path));
-        } else if (const MeteorMatch* fixed = static_cast<std::size_t>(path.idx) < positions
-                                                  ? path.matches[static_cast<std::size_t>(path.idx)]
-                                                  : nullptr;
-                   fixed != nullptr) {
-          path.count(*fixed);
-          path.distance += std::abs(fixed->start - fixed->match_start);
-          next.push_back(std::move(path));
+// Does the phrase ending at trie node `node` occur anywhere in `sentence`? (Most
+// paraphrases of a phrase do not: this spares looking for them word by word.)
+bool phrase_in(const MeteorSentence& sentence, std::uint32_t node) {
+  if ((sentence.walk_bits >> (node % 64) & 1) == 0) return false;
+  return std::binary_search(sentence.walk_set.begin(), sentence.walk_set.end(), node);
+}
+
+// Is the phrase ending at trie node `node`, of `length` words, at `start` of `sentence`?
+bool phrase_at(const MeteorSentence& sentence, std::size_t start, std::uint32_t node, std::uint32_t length) {
+  if (length == 0) return true;
+  const std::size_t walk = sentence.walk_begin[start + 1] - sentence.walk_begin[start];
+  return walk >= length && sentence.walk_nodes[sentence.walk_begin[start] + length - 1] == node;
+}
+
+// ParaphraseMatcher.match: phrases of the reference paraphrased in the test sentence,
+// then phrases of the test sentence paraphrased in the reference. A paraphrase is found
+// at a position exactly when the walk from there reaches its node.
+void match_paraphrases(const MeteorSentence& test, const MeteorSentence& reference, const ParaphraseTable& table,
+                       std::vector<MeteorMatch>& found) {
+  for (std::size_t j = 0; j < reference.size(); ++j) {
+    for (std::size_t w = reference.walk_begin[j]; w < reference.walk_begin[j + 1]; ++w) {
+      const int length = static_cast<int>(w - reference.walk_begin[j] + 1);
+      const std::uint32_t node = reference.walk_nodes[w];
+      for (const std::uint32_t* p = table.paraphrases_begin(node); p != table.paraphrases_end(node); ++p) {
+        // (The root is the empty phrase, found everywhere; testing the sentence first
+        // spares reading the depth of most of the table's nodes.)
+        if (*p != ParaphraseTable::kRoot && !phrase_in(test, *p)) continue;
+        const std::uint32_t paraphrase_length = table.depth(*p);
+        for (std::size_t i = 0; i < test.size(); ++i) {
+          if (!phrase_at(test, i, *p, paraphrase_length)) continue;
+          found.push_back(MeteorMatch{static_cast<int>(j), length, static_cast<int>(i),
+                                      static_cast<int>(paraphrase_length), kParaphraseModule});
         }
-        continue;
       }
-      for (const MeteorMatch& m : stage.matches[current]) {
-        if (path.is_used(m)) continue;
-        Path extended = path;
-        extended.set_used(m);
-        extended.matches[current] = &m;
-        extended.count(m);
-        path.distance += std::abs(m.start - m.match_start);
-        next.push_back(std::move(extended));
-      }
-      if (path.last_match_end != -1) {
-        ++path.chunks;
-        path.last_match_end = -1;
-      }
-      ++path.idx;
-      next.push_back(std::move(path));
     }
-    if (next.empty()) next.push_back(paths[order[0]]);  // the jar warns and carries on
   }
-  return std::move(next[sorted_order(next)[0]]);
+  for (std::size_t i = 0; i < test.size(); ++i) {
+    for (std::size_t w = test.walk_begin[i]; w < test.walk_begin[i + 1]; ++w) {
+      const int length = static_cast<int>(w - test.walk_begin[i] + 1);
+      const std::uint32_t node = test.walk_nodes[w];
+      for (const std::uint32_t* p = table.paraphrases_begin(node); p != table.paraphrases_end(node); ++p) {
+        if (*p != ParaphraseTable::kRoot && !phrase_in(reference, *p)) continue;
+        const std::uint32_t paraphrase_length = table.depth(*p);
+        for (std::size_t j = 0; j < reference.size(); ++j) {
+          if (!phrase_at(reference, j, *p, paraphrase_length)) continue;
+          found.push_back(MeteorMatch{static_cast<int>(j), static_cast<int>(paraphrase_length), static_cast<int>(i),
+                                      length, kParaphraseModule});
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -220,74 +260,170 @@ std::int32_t java_string_hash(const std::string& utf8) {
   return static_cast<std::int32_t>(hash);
 }
 
-MeteorAlignment align_meteor(const Sentence& test, const Sentence& reference, const ParaphraseTable& paraphrases) {
+void MeteorWord::set_text(std::string word, const ParaphraseTable& paraphrases) {
+  text = std::move(word);
+  hash = java_string_hash(text);
+  paraphrase_id = paraphrases.word_id(text);
+  paraphrase_node = paraphrases.child(ParaphraseTable::kRoot, paraphrase_id);
+  synset_bits = 0;
+  for (const std::int32_t synset : synsets) synset_bits |= std::uint64_t{1} << (static_cast<std::uint32_t>(synset) % 64);
+}
+
+MeteorSentence::MeteorSentence(std::vector<const MeteorWord*> sentence_words, const ParaphraseTable& paraphrases)
+    : words(std::move(sentence_words)) {
+  walk_begin.reserve(words.size() + 1);
+  for (std::size_t start = 0; start < words.size(); ++start) {
+    walk_begin.push_back(static_cast<std::uint32_t>(walk_nodes.size()));
+    std::uint32_t node = words[start]->paraphrase_node;
+    for (std::size_t i = start + 1; node != ParaphraseTable::kNone; ++i) {
+      walk_nodes.push_back(node);
+      if (i == words.size()) break;
+      node = paraphrases.child(node, words[i]->paraphrase_id);
+    }
+  }
+  walk_begin.push_back(static_cast<std::uint32_t>(walk_nodes.size()));
+  walk_set = walk_nodes;
+  std::sort(walk_set.begin(), walk_set.end());
+  walk_set.erase(std::unique(walk_set.begin(), walk_set.end()), walk_set.end());
+  for (const std::uint32_t node : walk_set) walk_bits |= std::uint64_t{1} << (node % 64);
+}
+
+namespace {
+
+std::size_t synset_slot(std::int32_t synset, std::size_t mask) {
+  return (static_cast<std::uint32_t>(synset) * 0x9E3779B1u >> 7) & mask;
+}
+
+}  // namespace
+
+void MeteorSentence::index_synsets() {
+  if (words.size() > 64) return;
+  std::size_t count = 0;
+  for (const MeteorWord* word : words) count += word->synsets.size();
+  std::size_t capacity = 16;
+  while (capacity < 2 * count) capacity *= 2;
+  synset_keys.assign(capacity, -1);
+  synset_positions.assign(capacity, 0);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    for (const std::int32_t synset : words[i]->synsets) {
+      std::size_t slot = synset_slot(synset, capacity - 1);
+      while (synset_keys[slot] != -1 && synset_keys[slot] != synset) slot = (slot + 1) & (capacity - 1);
+      synset_keys[slot] = synset;
+      synset_positions[slot] |= std::uint64_t{1} << i;
+    }
+  }
+}
+
+std::uint64_t MeteorSentence::positions_with_synset(std::int32_t synset) const {
+  const std::size_t mask = synset_keys.size() - 1;
+  for (std::size_t slot = synset_slot(synset, mask);; slot = (slot + 1) & mask) {
+    if (synset_keys[slot] == synset) return synset_positions[slot];
+    if (synset_keys[slot] == -1) return 0;
+  }
+}
+
+MeteorAlignment align_meteor(const MeteorSentence& test, const MeteorSentence& reference,
+                             const ParaphraseTable& paraphrases) {
+  thread_local Scratch scratch;
   const std::size_t n1 = test.size();
   const std::size_t n2 = reference.size();
-  Stage stage;
-  stage.matches.resize(n2);
-  stage.test_coverage.assign(n1, 0);
-  stage.reference_coverage.assign(n2, 0);
+  const auto& t = test.words;
+  const auto& r = reference.words;
 
   // Identical sentences need the exact module only.
   bool identical = n1 == n2;
-  for (std::size_t i = 0; identical && i < n1; ++i) identical = test[i]->hash == reference[i]->hash;
+  for (std::size_t i = 0; identical && i < n1; ++i) identical = t[i]->hash == r[i]->hash;
 
+  std::vector<MeteorMatch>& found = scratch.found;
+  found.clear();
+  auto word_match = [&found](int module, std::size_t j, std::size_t i) {
+    found.push_back(MeteorMatch{static_cast<int>(j), 1, static_cast<int>(i), 1, module});
+  };
   for (std::size_t j = 0; j < n2; ++j) {
     for (std::size_t i = 0; i < n1; ++i) {
-      if (test[i]->hash == reference[j]->hash) stage.add(word_match(kExactModule, int(j), int(i)));
+      if (t[i]->hash == r[j]->hash) word_match(kExactModule, j, i);
     }
   }
   if (!identical) {
     for (std::size_t j = 0; j < n2; ++j) {
       for (std::size_t i = 0; i < n1; ++i) {
-        if (test[i]->stem_hash == reference[j]->stem_hash && test[i]->hash != reference[j]->hash) {
-          stage.add(word_match(kStemModule, int(j), int(i)));
-        }
+        if (t[i]->stem_hash == r[j]->stem_hash && t[i]->hash != r[j]->hash) word_match(kStemModule, j, i);
       }
     }
     for (std::size_t j = 0; j < n2; ++j) {
-      for (std::size_t i = 0; i < n1; ++i) {
-        if (test[i]->hash != reference[j]->hash && share_synset(test[i]->synsets, reference[j]->synsets)) {
-          stage.add(word_match(kSynonymModule, int(j), int(i)));
+      if (test.synsets_indexed()) {
+        std::uint64_t sharing = 0;
+        for (const std::int32_t synset : r[j]->synsets) sharing |= test.positions_with_synset(synset);
+        for (; sharing != 0; sharing &= sharing - 1) {
+          const auto i = static_cast<std::size_t>(__builtin_ctzll(sharing));
+          if (t[i]->hash != r[j]->hash) word_match(kSynonymModule, j, i);
         }
+        continue;
+      }
+      for (std::size_t i = 0; i < n1; ++i) {
+        if (t[i]->hash != r[j]->hash && share_synset(*t[i], *r[j])) word_match(kSynonymModule, j, i);
       }
     }
-    if (!paraphrases.empty()) match_paraphrases(test, reference, paraphrases, stage);
+    if (!paraphrases.empty()) match_paraphrases(test, reference, paraphrases, found);
   }
 
-  // One-to-one matches that overlap nothing are definite.
-  Path start;
+  // Stage.java: the matches listed by reference start, each list in the order found,
+  // and how many matches cover each word.
+  scratch.begin.assign(n2 + 1, 0);
+  scratch.test_coverage.assign(n1, 0);
+  scratch.reference_coverage.assign(n2, 0);
+  for (const MeteorMatch& m : found) {
+    ++scratch.begin[static_cast<std::size_t>(m.start) + 1];
+    for (int k = 0; k < m.match_length; ++k) ++scratch.test_coverage[static_cast<std::size_t>(m.match_start + k)];
+    for (int k = 0; k < m.length; ++k) ++scratch.reference_coverage[static_cast<std::size_t>(m.start + k)];
+  }
+  for (std::size_t j = 0; j < n2; ++j) scratch.begin[j + 1] += scratch.begin[j];
+  scratch.matches.resize(found.size());
+  {
+    std::vector<std::size_t>& fill = scratch.order;  // free until the search starts
+    fill.assign(scratch.begin.begin(), scratch.begin.end() - 1);
+    for (const MeteorMatch& m : found) scratch.matches[fill[static_cast<std::size_t>(m.start)]++] = m;
+  }
+
+  // The start path: one-to-one matches that overlap nothing are definite.
+  Search search(scratch, n1, n2);
+  Generation& start = scratch.current;
+  start.clear();
+  start.paths.push_back(Path{});
   start.matches.assign(n2, nullptr);
-  start.test_used.assign(n1, 0);
-  start.reference_used.assign(n2, 0);
-  for (std::size_t i = 0; i < n2; ++i) {
-    if (stage.matches[i].size() != 1) continue;
-    const MeteorMatch& m = stage.matches[i][0];
+  start.used.assign(n1 + n2, 0);
+  const Path& initial = start.paths.front();
+  for (std::size_t j = 0; j < n2; ++j) {
+    if (scratch.begin[j + 1] - scratch.begin[j] != 1) continue;
+    const MeteorMatch& m = scratch.matches[scratch.begin[j]];
     bool overlap = false;
-    for (int k = 0; k < m.length; ++k) overlap = overlap || stage.reference_coverage[i + static_cast<std::size_t>(k)] != 1;
+    for (int k = 0; k < m.length; ++k) overlap = overlap || scratch.reference_coverage[j + static_cast<std::size_t>(k)] != 1;
     for (int k = 0; k < m.match_length; ++k) {
-      overlap = overlap || stage.test_coverage[static_cast<std::size_t>(m.match_start + k)] != 1;
+      overlap = overlap || scratch.test_coverage[static_cast<std::size_t>(m.match_start + k)] != 1;
     }
     if (overlap) continue;
-    start.matches[i] = &m;
-    start.set_used(m);
+    search.match_at(start, initial, j) = &m;
+    search.set_used(start, initial, m);
   }
-  const Path best = resolve(stage, std::move(start));
+  search.resolve();
+  const Path& best = scratch.current.paths[scratch.order[0]];
+  const MeteorMatch* const* chosen = scratch.current.matches.data() + best.slot * n2;
 
   MeteorAlignment alignment;
   alignment.test_length = static_cast<int>(n1);
   alignment.reference_length = static_cast<int>(n2);
-  for (const MeteorWord* word : test) alignment.test_function_words += word->function_word;
-  for (const MeteorWord* word : reference) alignment.reference_function_words += word->function_word;
-  for (const MeteorMatch* m : best.matches) {
+  for (const MeteorWord* word : t) alignment.test_function_words += word->function_word;
+  for (const MeteorWord* word : r) alignment.reference_function_words += word->function_word;
+  for (std::size_t j = 0; j < n2; ++j) {
+    const MeteorMatch* m = chosen[j];
     if (m == nullptr) continue;
     alignment.matches.push_back(*m);
     for (int k = 0; k < m->match_length; ++k) {
-      const bool function = test[static_cast<std::size_t>(m->match_start + k)]->function_word;
+      const bool function = t[static_cast<std::size_t>(m->match_start + k)]->function_word;
       ++(function ? alignment.test_function : alignment.test_content)[static_cast<std::size_t>(m->module)];
     }
     for (int k = 0; k < m->length; ++k) {
-      const bool function = reference[static_cast<std::size_t>(m->start + k)]->function_word;
+      const bool function = r[static_cast<std::size_t>(m->start + k)]->function_word;
       ++(function ? alignment.reference_function : alignment.reference_content)[static_cast<std::size_t>(m->module)];
     }
   }
@@ -295,7 +431,7 @@ MeteorAlignment align_meteor(const Sentence& test, const Sentence& reference, co
   int last_match_end = -1;
   std::size_t idx = 0;
   while (idx < n2) {
-    const MeteorMatch* m = best.matches[idx];
+    const MeteorMatch* m = chosen[idx];
     if (m == nullptr) {
       if (last_match_end != -1) {
         ++alignment.chunks;

@@ -21,8 +21,40 @@ struct MeteorWord {
   std::int32_t hash = 0;       // Java's String.hashCode(): the jar compares words by it
   std::int32_t stem_hash = 0;  // hashCode() of the Snowball English stem
   std::int32_t paraphrase_id = -1;  // id in the paraphrase table's vocabulary, or -1
+  std::uint32_t paraphrase_node = ParaphraseTable::kNone;  // the trie node of the word alone
   bool function_word = false;
   std::vector<std::int32_t> synsets;  // WordNet synsets of the word and its base forms, sorted
+  std::uint64_t synset_bits = 0;      // bit (synset % 64) of each: words sharing none share no synset
+
+  // Fills hash, synset_bits and the paraphrase fields; the stem and function word
+  // are the caller's. `synsets` must be set first.
+  void set_text(std::string text, const ParaphraseTable& paraphrases);
+};
+
+// A sentence as the aligner takes it: its words and, for each start position, the
+// paraphrase-table trie nodes its words reach from there (node d: the phrase of words
+// [start, start + d]), worked out once per sentence instead of once per pair.
+struct MeteorSentence {
+  std::vector<const MeteorWord*> words;
+  std::vector<std::uint32_t> walk_nodes;
+  std::vector<std::uint32_t> walk_begin;  // walks of start i: walk_nodes[walk_begin[i] .. walk_begin[i + 1])
+  std::vector<std::uint32_t> walk_set;    // walk_nodes sorted, without repeats
+  std::uint64_t walk_bits = 0;            // bit (node % 64) of each
+
+  MeteorSentence() = default;
+  MeteorSentence(std::vector<const MeteorWord*> words, const ParaphraseTable& paraphrases);
+  std::size_t size() const { return words.size(); }
+
+  // For a sentence used as the test side of several alignments (of at most 64 words):
+  // a table of synset -> the positions of its words that have it, so that the synonym
+  // matcher finds a reference word's partners without comparing synset lists pairwise.
+  void index_synsets();
+  bool synsets_indexed() const { return !synset_keys.empty(); }
+  std::uint64_t positions_with_synset(std::int32_t synset) const;
+
+ private:
+  std::vector<std::int32_t> synset_keys;  // open addressing; -1: empty
+  std::vector<std::uint64_t> synset_positions;
 };
 
 // A match: words [start, start + length) of the reference (the jar's line 2) and
@@ -50,11 +82,11 @@ struct MeteorAlignment {
   int reference_matches = 0;
 };
 
-// Aligns `test` to `reference` (each a sentence as pointers to its words) as
-// Aligner.align() does for `-l en` with the scorer's search weights 1.0/0.5/0.5/0.5.
-// `paraphrases` may be empty: then the paraphrase module finds nothing.
-MeteorAlignment align_meteor(const std::vector<const MeteorWord*>& test,
-                             const std::vector<const MeteorWord*>& reference, const ParaphraseTable& paraphrases);
+// Aligns `test` to `reference` as Aligner.align() does for `-l en` with the scorer's
+// search weights 1.0/0.5/0.5/0.5. `paraphrases` is the table both sentences were made
+// with; it may be empty: then the paraphrase module finds nothing.
+MeteorAlignment align_meteor(const MeteorSentence& test, const MeteorSentence& reference,
+                             const ParaphraseTable& paraphrases);
 
 // Java's String.hashCode() of UTF-8 text (over its UTF-16 code units).
 std::int32_t java_string_hash(const std::string& utf8);

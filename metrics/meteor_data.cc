@@ -95,40 +95,57 @@ MeteorDataFile hash_file(const std::filesystem::path& folder, std::string_view r
 SynonymDictionary SynonymDictionary::parse(std::string_view exceptions, std::string_view synsets) {
   SynonymDictionary dictionary;
   const std::vector<std::string_view> exception_lines = read_lines(exceptions);
-  for (std::size_t i = 0; i < exception_lines.size(); i += 2) {
+  for (std::size_t i = 0; i + 1 < exception_lines.size(); i += 2) {
     const std::string base(exception_lines[i]);
-    if (i + 1 >= exception_lines.size()) break;
     for (const std::string_view form : tokens(exception_lines[i + 1])) {
       dictionary.bases_[std::string(form)].push_back(base);
     }
   }
-  const std::vector<std::string_view> synset_lines = read_lines(synsets);
+  auto text = std::make_shared<const std::string>(synsets);
+  const std::vector<std::string_view> synset_lines = read_lines(*text);
+  auto& entries = dictionary.synsets_;
+  entries.reserve(synset_lines.size() / 2);
+  bool sorted = true;
   for (std::size_t i = 0; i + 1 < synset_lines.size(); i += 2) {
-    std::vector<std::int32_t> set;
-    for (const std::string_view token : tokens(synset_lines[i + 1])) {
-      std::int32_t value = 0;
-      bool negative = false;
-      std::size_t k = 0;
-      if (!token.empty() && (token[0] == '-' || token[0] == '+')) {
-        negative = token[0] == '-';
-        k = 1;
+    for (const char c : synset_lines[i + 1]) {
+      if (!((c >= '0' && c <= '9') || c == ' ' || c == '\t' || c == '\f')) {
+        throw InputError("english.synsets: not a line of synset numbers: " + std::string(synset_lines[i + 1]));
       }
-      for (; k < token.size(); ++k) {
-        if (token[k] < '0' || token[k] > '9') throw InputError("english.synsets: not a synset number: " + std::string(token));
-        value = value * 10 + (token[k] - '0');
-      }
-      set.push_back(negative ? -value : value);
     }
-    std::sort(set.begin(), set.end());
-    set.erase(std::unique(set.begin(), set.end()), set.end());
-    dictionary.synsets_[std::string(synset_lines[i])] = std::move(set);
+    sorted = sorted && (entries.empty() || entries.back().first < synset_lines[i]);
+    entries.emplace_back(synset_lines[i], synset_lines[i + 1]);
   }
+  if (!sorted) {
+    // Sorted by word with a word's entries in file order; the last of each is kept.
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::pair<std::string_view, std::string_view>> last;
+    for (const auto& entry : entries) {
+      if (!last.empty() && last.back().first == entry.first) {
+        last.back() = entry;
+      } else {
+        last.push_back(entry);
+      }
+    }
+    entries = std::move(last);
+  }
+  dictionary.synsets_text_ = std::move(text);
   return dictionary;
 }
 
-const std::vector<std::int32_t>* SynonymDictionary::synsets(const std::string& word) const {
-  const auto found = synsets_.find(word);
-  return found == synsets_.end() ? nullptr : &found->second;
+const std::string_view* SynonymDictionary::find_synsets(std::string_view word) const {
+  const auto found = std::lower_bound(synsets_.begin(), synsets_.end(), word,
+                                      [](const auto& entry, std::string_view key) { return entry.first < key; });
+  return found != synsets_.end() && found->first == word ? &found->second : nullptr;
+}
+
+void SynonymDictionary::add_synsets(const std::string& word, std::vector<std::int32_t>& out) const {
+  const std::string_view* line = find_synsets(word);
+  if (line == nullptr) return;
+  for (const std::string_view token : tokens(*line)) {
+    std::int32_t value = 0;
+    for (const char c : token) value = value * 10 + (c - '0');
+    out.push_back(value);
+  }
 }
 
 std::string SynonymDictionary::morph(const std::string& word) const {
@@ -146,22 +163,19 @@ std::string SynonymDictionary::morph(const std::string& word) const {
     if (!ends_with(word, kSuffixes[i])) continue;
     std::string base = word.substr(0, word.size() - kSuffixes[i].size());
     base += kEndings[i];
-    if (synsets_.count(base) > 0) return base + end;
+    if (find_synsets(base) != nullptr) return base + end;
   }
   return "";
 }
 
 std::vector<std::int32_t> SynonymDictionary::synsets_with_base_forms(const std::string& word) const {
   std::vector<std::int32_t> all;
-  auto add = [&all](const std::vector<std::int32_t>* set) {
-    if (set != nullptr) all.insert(all.end(), set->begin(), set->end());
-  };
-  add(synsets(word));
+  add_synsets(word, all);
   const auto bases = bases_.find(word);
   if (bases != bases_.end()) {
-    for (const std::string& base : bases->second) add(synsets(base));
+    for (const std::string& base : bases->second) add_synsets(base, all);
   } else {
-    add(synsets(morph(word)));
+    add_synsets(morph(word), all);
   }
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());

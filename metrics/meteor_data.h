@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,12 +41,17 @@ class SynonymDictionary {
   std::vector<std::int32_t> synsets_with_base_forms(const std::string& word) const;
 
  private:
-  const std::vector<std::int32_t>* synsets(const std::string& word) const;
+  void add_synsets(const std::string& word, std::vector<std::int32_t>& out) const;
   // WordNet's morphology for words without an exception entry (SynonymDictionary.morph).
   std::string morph(const std::string& word) const;
 
   std::unordered_map<std::string, std::vector<std::string>> bases_;
-  std::unordered_map<std::string, std::vector<std::int32_t>> synsets_;
+  // (word, its line of synset numbers) sorted by word, one entry per word (the last,
+  // as the jar's Hashtable keeps), numbers parsed when asked for: the file has 150,000
+  // words (already sorted) and a corpus needs a few thousand of them.
+  const std::string_view* find_synsets(std::string_view word) const;
+  std::shared_ptr<const std::string> synsets_text_;
+  std::vector<std::pair<std::string_view, std::string_view>> synsets_;
 };
 
 struct MeteorDataFile {
