@@ -5,7 +5,7 @@
 namespace captioner::decoder {
 
 DecoderState DecoderState::select_rows(const torch::Tensor& rows) const {
-  return {h.index_select(1, rows), c.index_select(1, rows)};
+  return {h.index_select(1, rows), c.index_select(1, rows), input_gates};
 }
 
 CaptionDecoderImpl::CaptionDecoderImpl(const DecoderOptions& options) : options_(options) {
@@ -58,18 +58,27 @@ DecoderState CaptionDecoderImpl::start(const torch::Tensor& features) {
   check_features(features);
   const int64_t N = features.size(0);
   const int64_t L = options_.layers, H = options_.hidden_size;
+  DecoderState state;
+  const auto options = output_->weight.options();
   if (init_mode_ == InitMode::kHidden) {
     // tanh keeps h0 and c0 in the range the LSTM's own states live in.
     auto per_layer = [&](torch::nn::Linear& projection) {
       return torch::tanh(projection(features)).view({N, L, H}).transpose(0, 1).contiguous();
     };
-    return {per_layer(init_h_), per_layer(init_c_)};
+    state.h = per_layer(init_h_);
+    state.c = per_layer(init_c_);
+  } else {
+    state.h = torch::zeros({L, N, H}, options);
+    state.c = torch::zeros({L, N, H}, options);
+    if (init_mode_ == InitMode::kInput) {
+      // Show and Tell: the image is input step -1; its output predicts nothing.
+      run_lstm(dropout_(image_embedding_(features)).unsqueeze(1), state);
+    }
   }
-  const auto options = output_->weight.options();
-  DecoderState state{torch::zeros({L, N, H}, options), torch::zeros({L, N, H}, options)};
-  if (init_mode_ == InitMode::kInput) {
-    // Show and Tell: the image is input step -1; its output predicts nothing.
-    run_lstm(dropout_(image_embedding_(features)).unsqueeze(1), state);
+  if (!is_training() && !torch::GradMode::is_enabled()) {
+    state.input_gates = std::make_shared<TokenInputGates>();
+    state.input_gates->rows = torch::empty({options_.vocab_size, 4 * H}, options);
+    state.input_gates->known.assign(options_.vocab_size, false);
   }
   return state;
 }
@@ -87,7 +96,64 @@ torch::Tensor CaptionDecoderImpl::forward(const torch::Tensor& features, const t
 
 torch::Tensor CaptionDecoderImpl::step(const torch::Tensor& tokens, DecoderState& state) {
   TORCH_CHECK(tokens.dim() == 1 && tokens.size(0) == state.rows(), "decoder step needs one token per state row");
+  if (state.input_gates && !is_training() && !torch::GradMode::is_enabled()) {
+    return output_(run_lstm_step_cached(tokens, state));
+  }
   return output_(run_lstm(embed(tokens.unsqueeze(1)), state)).squeeze(1);
+}
+
+torch::Tensor CaptionDecoderImpl::run_lstm_step_cached(const torch::Tensor& tokens, DecoderState& state) {
+  const int64_t H = options_.hidden_size;
+  const auto weights = lstm_->named_parameters(/*recurse=*/false);
+  auto weight = [&](const std::string& name) { return weights[name]; };
+
+  // The rows of the tokens no earlier step fed.
+  auto& cache = *state.input_gates;
+  const auto tokens_cpu = tokens.to(torch::kCPU, torch::kLong).contiguous();
+  std::vector<int64_t> new_tokens;
+  const int64_t* token_ids = tokens_cpu.data_ptr<int64_t>();
+  for (int64_t row = 0; row < tokens_cpu.numel(); ++row) {
+    const int64_t token = token_ids[row];
+    TORCH_CHECK(token >= 0 && token < options_.vocab_size, "decoder step: token ", token, " outside the vocabulary");
+    if (!cache.known[token]) {
+      cache.known[token] = true;
+      new_tokens.push_back(token);
+    }
+  }
+  if (!new_tokens.empty()) {
+    const auto ids = torch::tensor(new_tokens, torch::kLong).to(cache.rows.device());
+    const auto bias = weight("bias_ih_l0") + weight("bias_hh_l0");
+    cache.rows.index_copy_(0, ids, torch::addmm(bias, embedding_->weight.index_select(0, ids), weight("weight_ih_l0").t()));
+  }
+
+  std::vector<torch::Tensor> h, c;
+  torch::Tensor layer_output;
+  for (int64_t layer = 0; layer < options_.layers; ++layer) {
+    const std::string suffix = "_l" + std::to_string(layer);
+    if (layer == 0) {
+      auto gates = cache.rows.index_select(0, tokens).addmm_(state.h[0], weight("weight_hh_l0").t());
+      // LibTorch's gate order: input, forget, cell, output.
+      gates.slice(1, 0, 2 * H).sigmoid_();
+      gates.slice(1, 2 * H, 3 * H).tanh_();
+      gates.slice(1, 3 * H, 4 * H).sigmoid_();
+      auto cell = gates.slice(1, H, 2 * H) * state.c[0];
+      cell.addcmul_(gates.slice(1, 0, H), gates.slice(1, 2 * H, 3 * H));
+      layer_output = gates.slice(1, 3 * H, 4 * H) * torch::tanh(cell);
+      h.push_back(layer_output);
+      c.push_back(cell);
+    } else {
+      // Eval mode: no dropout between layers.
+      auto [next_h, next_c] = torch::lstm_cell(layer_output, {state.h[layer], state.c[layer]}, weight("weight_ih" + suffix),
+                                               weight("weight_hh" + suffix), weight("bias_ih" + suffix),
+                                               weight("bias_hh" + suffix));
+      layer_output = next_h;
+      h.push_back(next_h);
+      c.push_back(next_c);
+    }
+  }
+  state.h = torch::stack(h);
+  state.c = torch::stack(c);
+  return layer_output;
 }
 
 }  // namespace captioner::decoder

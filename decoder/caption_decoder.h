@@ -7,16 +7,31 @@
 //   start + step: one token at a time with the LSTM state carried along, for decoding
 //            (a prefix is never recomputed).
 
+#include <memory>
+#include <vector>
+
 #include <torch/torch.h>
 
 #include "decoder/decoder_options.h"
 
 namespace captioner::decoder {
 
+// Decoding only (eval mode, no autograd): the first LSTM layer's input product,
+// embedding(token) W_ih^T + b_ih + b_hh, depends on the token alone. Each token's row is
+// computed the first time a step feeds it and reused by every later step and beam: at most
+// one row per vocabulary entry instead of one per row and step (a third of a step's
+// multiply-adds on the default model).
+struct TokenInputGates {
+  torch::Tensor rows;        // vocab x 4*hidden_size; row t valid when known[t]
+  std::vector<bool> known;
+};
+
 // The LSTM's state for a set of rows (images, or beams of images).
 struct DecoderState {
   torch::Tensor h;  // layers x rows x hidden_size
   torch::Tensor c;  // layers x rows x hidden_size
+  // Set by start() when decoding (eval mode, no autograd); shared by every row and step.
+  std::shared_ptr<TokenInputGates> input_gates;
 
   int64_t rows() const { return h.size(1); }
   // The state of rows `rows` (int64 indices, repeats allowed), in that order.
@@ -33,7 +48,8 @@ class CaptionDecoderImpl : public torch::nn::Module {
   // logits N x (T-1) x V: logits[:, t] predicts tokens[:, t+1].
   torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& tokens);
 
-  // The state before bos for each image (row) of `features`.
+  // The state before bos for each image (row) of `features`. In eval mode without
+  // autograd the state carries a TokenInputGates cache for step().
   DecoderState start(const torch::Tensor& features);
   // Feeds one token per row (int64, R) and returns the next token's logits (R x V);
   // `state` moves on by that token.
@@ -47,6 +63,10 @@ class CaptionDecoderImpl : public torch::nn::Module {
   torch::Tensor embed(const torch::Tensor& tokens);
   // The LSTM over inputs N x T x E from `state` (updated); dropped-out outputs N x T x H.
   torch::Tensor run_lstm(const torch::Tensor& inputs, DecoderState& state);
+  // step()'s LSTM when decoding: the first layer's input product from state.input_gates,
+  // the cell computed directly (the LSTM module's per-call set-up costs more than the cell
+  // on one step). The last layer's output, R x H.
+  torch::Tensor run_lstm_step_cached(const torch::Tensor& tokens, DecoderState& state);
   void check_features(const torch::Tensor& features) const;
 
   DecoderOptions options_;

@@ -1,5 +1,11 @@
 #include "decoder/decode.h"
 
+#include <algorithm>
+#include <functional>
+
+#include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
+
 #include "decoder/logits_processors.h"
 #include "decoder/sampler.h"
 #include "decoder/search.h"
@@ -22,6 +28,31 @@ class EvalModeGuard {
   bool was_training_;
 };
 
+using Search = std::function<std::vector<std::vector<Hypothesis>>(const torch::Tensor& features)>;
+
+// Runs `search` on shares of the images side by side, one per thread, each with
+// single-threaded operations (ATen and OpenBLAS run serially inside a parallel region).
+// A step's tensors are a few hundred rows: splitting each operation over the threads cost
+// more in hand-offs than it gained, while whole searches side by side keep every core
+// busy. Images are independent in every search, so the results are the same.
+std::vector<std::vector<Hypothesis>> search_side_by_side(const torch::Tensor& features, const Search& search) {
+  const int64_t images = features.size(0);
+  const int64_t shares = std::max<int64_t>(1, std::min<int64_t>(images, at::get_num_threads()));
+  if (shares == 1) return search(features);
+  std::vector<std::vector<std::vector<Hypothesis>>> results(shares);
+  // The caller's no-grad mode is thread-local: the workers take it over.
+  const at::ThreadLocalState caller_state;
+  at::parallel_for(0, shares, 1, [&](int64_t begin, int64_t end) {
+    const at::ThreadLocalStateGuard same_state_as_caller(caller_state);
+    for (int64_t share = begin; share < end; ++share) {
+      results[share] = search(features.slice(0, images * share / shares, images * (share + 1) / shares));
+    }
+  });
+  std::vector<std::vector<Hypothesis>> hypotheses;
+  for (auto& share : results) std::move(share.begin(), share.end(), std::back_inserter(hypotheses));
+  return hypotheses;
+}
+
 }  // namespace
 
 std::vector<std::vector<Hypothesis>> decode(CaptionDecoder& decoder, const torch::Tensor& features,
@@ -32,11 +63,13 @@ std::vector<std::vector<Hypothesis>> decode(CaptionDecoder& decoder, const torch
   const auto on_device = features.to(decoder->parameters().front().device());
   const LogitsProcessorChain chain(options);
   switch (parse_strategy(options.strategy)) {
-    case Strategy::kGreedy: {
-      BestSampler best;
-      return greedy_search(*decoder, on_device, chain, best, 1, options.max_length, options.length_penalty);
-    }
+    case Strategy::kGreedy:
+      return search_side_by_side(on_device, [&](const torch::Tensor& share) {
+        BestSampler best;
+        return greedy_search(*decoder, share, chain, best, 1, options.max_length, options.length_penalty);
+      });
     case Strategy::kSample: {
+      // One search: the random draws follow the images in order, whatever the thread count.
       RandomSampler random(options.temperature, options.top_k, options.seed);
       return greedy_search(*decoder, on_device, chain, random, options.num_hypotheses, options.max_length,
                            options.length_penalty);
@@ -44,8 +77,10 @@ std::vector<std::vector<Hypothesis>> decode(CaptionDecoder& decoder, const torch
     case Strategy::kBeam:
       break;
   }
-  return beam_search(*decoder, on_device, chain, options.beam_size, options.num_hypotheses, options.max_length,
-                     options.length_penalty);
+  return search_side_by_side(on_device, [&](const torch::Tensor& share) {
+    return beam_search(*decoder, share, chain, options.beam_size, options.num_hypotheses, options.max_length,
+                       options.length_penalty);
+  });
 }
 
 }  // namespace captioner::decoder

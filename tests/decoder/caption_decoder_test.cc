@@ -1,5 +1,6 @@
 #include "decoder/caption_decoder.h"
 
+#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -45,6 +46,22 @@ TEST_P(EveryInitMode, StepByStepEqualsTeacherForcing) {
           << "layers " << layers << " step " << t;
     }
   }
+}
+
+TEST_P(EveryInitMode, DecodingComputesEachTokensInputGatesOnce) {
+  auto decoder = random_decoder(tiny_options(GetParam()), 4);
+  const auto features = torch::randn({3, 6});
+  EXPECT_EQ(decoder->start(features).input_gates, nullptr) << "training mode: the weights may change";
+  decoder->eval();
+  torch::NoGradGuard no_grad;
+  DecoderState state = decoder->start(features);
+  ASSERT_NE(state.input_gates, nullptr);
+  decoder->step(torch::tensor({5, 5, 6}, torch::kLong), state);
+  state = state.select_rows(torch::tensor({0, 0, 2, 1}, torch::kLong));
+  decoder->step(torch::tensor({6, 7, 7, 5}, torch::kLong), state);
+  const auto& known = state.input_gates->known;
+  EXPECT_EQ(std::count(known.begin(), known.end(), true), 3);
+  EXPECT_TRUE(known[5] && known[6] && known[7]);
 }
 
 TEST_P(EveryInitMode, OnlyTheBlindBaselineIgnoresTheImage) {

@@ -177,6 +177,29 @@ TEST(Decode, BatchedEqualsOneImageAtATime) {
   }
 }
 
+TEST(Decode, ImagesSearchedSideBySideGiveTheSameCaptionsAsOneThread) {
+  auto decoder = random_decoder(tiny_options("hidden"), 15);
+  bias_token(decoder, kEosId, 1.5);
+  const auto features = torch::randn({7, 6});
+  const int threads = torch::get_num_threads();
+  for (const std::string strategy : {"greedy", "beam"}) {
+    const auto options = with_strategy(strategy, 3);
+    torch::set_num_threads(1);
+    const auto one_thread = decode(decoder, features, options);
+    torch::set_num_threads(3);  // shares of 2, 2 and 3 images
+    const auto side_by_side = decode(decoder, features, options);
+    ASSERT_EQ(one_thread.size(), side_by_side.size());
+    for (size_t i = 0; i < one_thread.size(); ++i) {
+      ASSERT_EQ(one_thread[i].size(), side_by_side[i].size());
+      for (size_t h = 0; h < one_thread[i].size(); ++h) {
+        EXPECT_EQ(one_thread[i][h].tokens, side_by_side[i][h].tokens) << strategy << " image " << i;
+        EXPECT_FLOAT_EQ(one_thread[i][h].log_prob, side_by_side[i][h].log_prob) << strategy << " image " << i;
+      }
+    }
+  }
+  torch::set_num_threads(threads);
+}
+
 TEST(Decode, NoImagesNoCaptions) {
   auto decoder = random_decoder(tiny_options("hidden"), 1);
   for (const std::string strategy : {"greedy", "beam", "sample"}) {
