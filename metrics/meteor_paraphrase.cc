@@ -420,8 +420,12 @@ ParaphraseTable ParaphraseTable::open(const std::filesystem::path& source, const
   if (std::shared_ptr<const void> mapped = map_file(cache, bytes)) {
     const std::string_view view(static_cast<const char*>(mapped.get()), bytes);
     if (header_matches(view, source_sha256)) {
-      table.attach(std::move(mapped), view, cache.string());
-      return table;
+      try {
+        table.attach(std::move(mapped), view, cache.string());
+        return table;
+      } catch (const InputError&) {
+        // A damaged cache (a truncated copy, say) is rebuilt like a stale one.
+      }
     }
   }
   log << "capeval: building the METEOR paraphrase cache " << cache.string() << " (once; takes a few seconds)\n";

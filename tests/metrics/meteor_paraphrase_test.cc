@@ -73,6 +73,12 @@ TEST(MeteorParaphrase, CacheIsBuiltOnceAndRebuiltForAnotherTable) {
   EXPECT_EQ(paraphrases_of(cached, {"was"}), paraphrases_of(built, {"was"}));
   EXPECT_EQ(cached.word_id("person"), built.word_id("person"));
 
+  // A damaged cache is rebuilt.
+  fs::resize_file(dir / "paraphrase-en.gz.cache", fs::file_size(dir / "paraphrase-en.gz.cache") - 4);
+  std::ostringstream damaged_log;
+  EXPECT_EQ(paraphrases_of(ParaphraseTable::open(source, hash, damaged_log), {"was"}).size(), 2u);
+  EXPECT_NE(damaged_log.str().find("building"), std::string::npos);
+
   write_gzip("0.5\nwas\nis\n");
   std::ostringstream third_log;
   const ParaphraseTable rebuilt = ParaphraseTable::open(source, sha256_hex(read_file(source)), third_log);
