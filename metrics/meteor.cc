@@ -330,6 +330,7 @@ ImageSentences image_sentences(const std::string& candidate, const std::vector<s
   const ScoreLine line = score_line(candidate, references);
   ImageSentences image;
   image.test = lexicon.sentence(meteor_normalize(line.test, data.prefixes));
+  image.test.index_synsets();
   for (const std::string& reference : line.references) {
     image.references.push_back(lexicon.sentence(meteor_normalize(reference, data.prefixes)));
   }

@@ -73,6 +73,17 @@ TEST(MeteorStages, WeakOneWordMatchesLoseToTheEmptyAlignment) {
   EXPECT_EQ(statistics("dogs running", {"dog runs"}), kNothingStats);
 }
 
+TEST(MeteorStages, SentencesOfOver64Words) {
+  // Over 64 test words the synonym matcher compares synset lists pair by pair instead
+  // of using the sentence's synset table: the same matches.
+  std::string long_caption = "a cat on a couch";
+  for (int i = 1; i <= 66; ++i) long_caption += " w" + std::to_string(i);
+  EXPECT_EQ(statistics(long_caption, {"a cat on a sofa"}),
+            "71.0 5.0 3.0 3.0 1.0 1.0 3.0 3.0 0.0 0.0 0.0 0.0 1.0 1.0 0.0 0.0 0.0 0.0 0.0 0.0 1.0 5.0 5.0");
+  EXPECT_EQ(statistics("a cat on a sofa", {long_caption}),
+            "5.0 71.0 3.0 3.0 1.0 1.0 3.0 3.0 0.0 0.0 0.0 0.0 1.0 1.0 0.0 0.0 0.0 0.0 0.0 0.0 1.0 5.0 5.0");
+}
+
 TEST(MeteorStages, NoMatches) { EXPECT_EQ(statistics("the blue house", {"a red car"}), kDisjointStats); }
 
 TEST(MeteorFragmentation, ChunksCountReorderedPhrases) {
