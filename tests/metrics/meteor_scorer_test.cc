@@ -5,6 +5,7 @@
 // sentences the same candidate matches.
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,8 @@ const MeteorData& fixture_data() {
   static const MeteorData data = [] {
     MeteorData loaded;
     loaded.prefixes = NonbreakingPrefixes::parse(fixture("nonbreaking/english.prefixes"));
-    for (const std::string word : {"a", "the", "on", "of", "in", "is", "was", "has", "been", ",", ".", "'s"}) {
-      loaded.function_words.insert(word);
-    }
+    std::istringstream words(fixture("function/english.words"));
+    for (std::string word; std::getline(words, word);) loaded.function_words.insert(word);
     loaded.synonyms = SynonymDictionary::parse(fixture("synonym/english.exceptions"), fixture("synonym/english.synsets"));
     loaded.paraphrases = ParaphraseTable::from_text(fixture("paraphrase-en.txt"), "paraphrase-en.txt");
     return loaded;
