@@ -1,18 +1,13 @@
 #include "metrics/meteor_data.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
 
+#include "metrics/mapped_file.h"
 #include "metrics/parallel.h"
 #include "util/error.h"
-#include "util/file.h"
 #include "util/sha256.h"
 
 namespace captioner::metrics {
@@ -60,33 +55,14 @@ std::size_t utf16_length(std::string_view utf8) {
   return length;
 }
 
-// The file's bytes mapped, hashed; `contents` gets them when asked for.
+// The file hashed; `contents` gets its bytes when asked for.
 MeteorDataFile hash_file(const std::filesystem::path& folder, std::string_view relative, std::string* contents) {
-  const std::filesystem::path path = folder / relative;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw file_error(path.string(), "cannot open (METEOR data; see scripts/get-meteor-data.sh)");
-  struct stat status {};
-  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
-    ::close(fd);
-    throw file_error(path.string(), "is not a readable file");
-  }
+  const MappedFile mapped = MappedFile::open(folder / relative);
   MeteorDataFile file;
   file.relative_path = std::string(relative);
-  file.bytes = static_cast<std::uint64_t>(status.st_size);
-  std::string_view bytes;
-  void* mapped = MAP_FAILED;
-  if (file.bytes > 0) {
-    mapped = ::mmap(nullptr, file.bytes, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (mapped == MAP_FAILED) {
-      ::close(fd);
-      throw file_error(path.string(), "cannot read");
-    }
-    bytes = std::string_view(static_cast<const char*>(mapped), file.bytes);
-  }
-  ::close(fd);
-  file.sha256 = sha256_hex(bytes);
-  if (contents != nullptr) contents->assign(bytes);
-  if (mapped != MAP_FAILED) ::munmap(mapped, file.bytes);
+  file.bytes = mapped.bytes().size();
+  file.sha256 = sha256_hex(mapped.bytes());
+  if (contents != nullptr) contents->assign(mapped.bytes());
   return file;
 }
 

@@ -1,9 +1,5 @@
 #include "metrics/meteor_paraphrase.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -14,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "metrics/mapped_file.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -339,22 +336,6 @@ std::string build_from_gzip(const std::filesystem::path& source, const std::stri
   return builder.finish(source_sha256);
 }
 
-// The cache file mapped read-only, or nullptr if it cannot be opened.
-std::shared_ptr<const void> map_file(const std::filesystem::path& path, std::size_t& bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return nullptr;
-  struct stat status {};
-  if (::fstat(fd, &status) != 0 || status.st_size < static_cast<off_t>(sizeof(Header))) {
-    ::close(fd);
-    return nullptr;
-  }
-  bytes = static_cast<std::size_t>(status.st_size);
-  void* data = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (data == MAP_FAILED) return nullptr;
-  return std::shared_ptr<const void>(data, [bytes](const void* mapped) { ::munmap(const_cast<void*>(mapped), bytes); });
-}
-
 bool header_matches(std::string_view bytes, const std::string& source_sha256) {
   if (bytes.size() < sizeof(Header)) return false;
   Header header;
@@ -416,16 +397,16 @@ ParaphraseTable ParaphraseTable::open(const std::filesystem::path& source, const
   std::filesystem::path cache = source;
   cache += ".cache";
   ParaphraseTable table;
-  std::size_t bytes = 0;
-  if (std::shared_ptr<const void> mapped = map_file(cache, bytes)) {
-    const std::string_view view(static_cast<const char*>(mapped.get()), bytes);
-    if (header_matches(view, source_sha256)) {
-      try {
-        table.attach(std::move(mapped), view, cache.string());
+  std::error_code missing;
+  if (std::filesystem::exists(cache, missing)) {
+    try {
+      const MappedFile mapped = MappedFile::open(cache);
+      if (header_matches(mapped.bytes(), source_sha256)) {
+        table.attach(mapped.keeper(), mapped.bytes(), cache.string());
         return table;
-      } catch (const InputError&) {
-        // A damaged cache (a truncated copy, say) is rebuilt like a stale one.
       }
+    } catch (const InputError&) {
+      // An unreadable or damaged cache (a truncated copy, say) is rebuilt like a stale one.
     }
   }
   log << "capeval: building the METEOR paraphrase cache " << cache.string() << " (once; takes a few seconds)\n";
