@@ -15,8 +15,8 @@ using captioner::metrics::CapevalOptions;
 namespace {
 
 constexpr const char* kUsage = R"(Usage:
-  capeval --references ANNOTATIONS.json --results RESULTS.json [--json SCORES.json]
-  capeval --hypotheses HYPS.txt --references REFS1.txt [REFS2.txt ...] [--json SCORES.json]
+  capeval --references ANNOTATIONS.json --results RESULTS.json [--json SCORES.json] [--meteor-data DIR]
+  capeval --hypotheses HYPS.txt --references REFS1.txt [REFS2.txt ...] [--json SCORES.json] [--meteor-data DIR]
   capeval --tokenize CAPTIONS.txt
 
 Scores candidate captions with BLEU-1..4, METEOR, ROUGE-L and CIDEr-D exactly as the
