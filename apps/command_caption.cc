@@ -72,7 +72,7 @@ int run_caption(int argc, char** argv) {
   if (run.empty()) throw captioner::InputError("--run is required (a run directory made by captioner train)");
   captioner::apps::apply_threads(threads);
   request.run = run;
-  request.model = {experiment.encoder, experiment.decoder};
+  request.model = captioner::apps::model_options(experiment);
   request.dataset = dataset.empty() ? fs::path(experiment.dataset) : fs::path(dataset);
   for (const auto& image : images) request.images.emplace_back(image);
   request.out = out;

@@ -34,7 +34,7 @@ int run_train(int argc, char** argv) {
   if (options.dataset.empty()) throw captioner::InputError("no dataset: set [data] dir in the config or --data.dir");
   captioner::train::TrainingConfig config;
   config.dataset = options.dataset;
-  config.model = {options.encoder, options.decoder};
+  config.model = captioner::apps::model_options(options);
   config.train = options.train;
   config.decode = options.decode;
   config.run = options.run;

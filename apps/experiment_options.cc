@@ -68,6 +68,9 @@ void add_train_options(po::options_description& described, train::TrainOptions& 
        "maximum global gradient norm; 0: no clipping")
       ("train.label-smoothing", po::value(&options.label_smoothing)->default_value(options.label_smoothing),
        "probability spread uniformly over the vocabulary")
+      ("train.bow-loss", po::value(&options.bow_loss)->default_value(options.bow_loss),
+       "weight of an auxiliary loss: a linear layer on the image vector predicts which words the caption "
+       "contains (training only); 0: none, plain Show and Tell")
       ("train.seed", po::value(&options.seed)->default_value(options.seed),
        "seed of weights, data order, dropout and augmentation")
       ("train.eval-every", po::value(&options.eval_every)->default_value(options.eval_every),
@@ -119,6 +122,12 @@ void add_decode_options(po::options_description& described, decoder::DecodeOptio
        "sample: draw among the k most likely tokens; 0: all")
       ("decode.seed", po::value(&options.seed)->default_value(options.seed), "sample: seed of the draws");
   described.add(section);
+}
+
+train::ModelOptions model_options(const ExperimentOptions& options) {
+  train::ModelOptions model{options.encoder, options.decoder};
+  model.bow_loss = options.train.bow_loss;
+  return model;
 }
 
 void add_experiment_options(po::options_description& described, ExperimentOptions& options) {

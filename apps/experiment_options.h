@@ -8,6 +8,7 @@
 #include "decoder/decode_options.h"
 #include "decoder/decoder_options.h"
 #include "encoder/options.h"
+#include "train/caption_model.h"
 #include "train/train_options.h"
 
 namespace captioner::apps {
@@ -25,6 +26,9 @@ struct ExperimentOptions {
 // bound to `options`, with their current values as defaults. A bad value is an InputError
 // naming the key, raised when the values are stored (parse_command).
 void add_experiment_options(boost::program_options::options_description& described, ExperimentOptions& options);
+
+// The model the sections describe ([encoder], [decoder], [train] bow-loss).
+train::ModelOptions model_options(const ExperimentOptions& options);
 
 // The [decode] section alone (captioner caption overrides a run's decoding with it).
 void add_decode_options(boost::program_options::options_description& described, decoder::DecodeOptions& options);

@@ -115,13 +115,23 @@ class CaptionModel(nn.Module):
         if d["init"] != "hidden" or int(d["layers"]) != 1:
             sys.exit("model_vs_pytorch: the Python model has decoder init = hidden and one layer")
         self.decoder = Decoder(vocab, features, int(d["embedding-size"]), int(d["hidden-size"]), float(d["dropout"]))
+        self.bow_loss = float(config["train"].get("bow-loss", "0"))
+        if self.bow_loss > 0:  # the auxiliary bag-of-words loss (decoder/caption_loss.h)
+            self.bag_of_words = nn.Linear(features, vocab)
 
     def features(self, images):
         return self.encoder.layers(images).flatten(1)
 
     def loss(self, images, tokens):
-        logits = self.decoder(self.features(images), tokens)
-        return F.cross_entropy(logits.reshape(-1, logits.size(-1)), tokens[:, 1:].reshape(-1), ignore_index=PAD)
+        features = self.features(images)
+        logits = self.decoder(features, tokens)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tokens[:, 1:].reshape(-1), ignore_index=PAD)
+        if self.bow_loss > 0:
+            present = torch.zeros(tokens.size(0), logits.size(-1)).scatter_(1, tokens, 1.0)
+            present[:, :UNK + 1] = 0  # pad, bos, eos, unk are not words
+            bce = F.binary_cross_entropy_with_logits(self.bag_of_words(features), present, reduction="none")
+            loss = loss + self.bow_loss * bce.sum(1).mean()
+        return loss
 
 
 def to_input(images_uint8_nhwc):

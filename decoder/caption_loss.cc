@@ -30,4 +30,13 @@ torch::Tensor caption_loss(CaptionDecoder& decoder, const torch::Tensor& feature
   return masked_cross_entropy(logits, tokens.slice(1, 1), label_smoothing);
 }
 
+torch::Tensor bag_of_words_loss(const torch::Tensor& logits, const torch::Tensor& tokens) {
+  TORCH_CHECK(logits.dim() == 2 && tokens.dim() == 2 && logits.size(0) == tokens.size(0),
+              "bag_of_words_loss: logits N x V and tokens N x T expected, got ", logits.sizes(), " and ",
+              tokens.sizes());
+  auto present = torch::zeros_like(logits).scatter_(1, tokens.to(torch::kLong), 1.0);
+  present.slice(1, 0, kSpecialIdCount).zero_();
+  return torch::binary_cross_entropy_with_logits(logits, present, {}, {}, at::Reduction::None).sum(1).mean();
+}
+
 }  // namespace captioner::decoder

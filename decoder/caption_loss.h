@@ -21,4 +21,10 @@ torch::Tensor masked_cross_entropy(const torch::Tensor& logits, const torch::Ten
 torch::Tensor caption_loss(CaptionDecoder& decoder, const torch::Tensor& features, const torch::Tensor& tokens,
                            double label_smoothing = 0.0);
 
+// The auxiliary bag-of-words loss: `logits` (N x V, one score per vocabulary entry,
+// predicted from each caption's image) against which pieces caption n contains (tokens
+// N x T; a piece counts once however often it occurs; pad, bos, eos and unk are not
+// words). Binary cross-entropy summed over the vocabulary, mean over the captions.
+torch::Tensor bag_of_words_loss(const torch::Tensor& logits, const torch::Tensor& tokens);
+
 }  // namespace captioner::decoder

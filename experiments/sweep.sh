@@ -2,7 +2,7 @@
 # The ablations of the synthetic benchmark, trained, captioned and scored on test, then one
 # table (captioner compare): best val and test scores of every run with the settings in
 # which they differ, as markdown and CSV; and a beam-width sweep of the base run.
-#   experiments/sweep.sh            # all runs: five trainings of ~8 minutes on 2 cores (the blind one ~1)
+#   experiments/sweep.sh            # all runs: six trainings of ~9 minutes on 2 cores (the blind one ~1)
 #   EPOCHS=2 experiments/sweep.sh   # shorter runs
 # Environment: BUILD, DATA, RUNS as in quickstart.sh; EPOCHS overrides every run's epochs;
 # BEAMS (default "1 3 5 10"); QUICK=1 (a few hundred images: a smoke test, not a result).
@@ -33,6 +33,7 @@ sweep=(
   "shapes|shapes-prep|"
   "shapes-blind|shapes-prep|experiments/configs/ablations/blind.ini"
   "shapes-init-input|shapes-prep|experiments/configs/ablations/init_input.ini"
+  "shapes-no-bow|shapes-prep|experiments/configs/ablations/no_bow.ini"
   "shapes-bpe|shapes-prep-bpe|experiments/configs/ablations/tokenizer_bpe.ini"
   "shapes-scratch|shapes-prep|experiments/configs/ablations/scratch_conv.ini"
 )

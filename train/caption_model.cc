@@ -1,6 +1,9 @@
 #include "train/caption_model.h"
 
+#include <string>
+
 #include "decoder/caption_loss.h"
+#include "util/error.h"
 
 namespace captioner::train {
 
@@ -13,6 +16,11 @@ CaptionModelImpl::CaptionModelImpl(ModelOptions options, int vocab_size) : optio
     options_.decoder.feature_size = 0;
   }
   decoder_ = register_module("decoder", decoder::CaptionDecoder(options_.decoder));
+  if (options_.bow_loss < 0) throw InputError("train.bow-loss must be at least 0, not " + std::to_string(options_.bow_loss));
+  // The blind baseline has no image vector to predict words from.
+  if (options_.bow_loss > 0 && has_encoder()) {
+    bag_of_words_ = register_module("bag_of_words", torch::nn::Linear(options_.decoder.feature_size, vocab_size));
+  }
 }
 
 torch::Tensor CaptionModelImpl::features(const torch::Tensor& images) {
@@ -21,7 +29,12 @@ torch::Tensor CaptionModelImpl::features(const torch::Tensor& images) {
 }
 
 torch::Tensor CaptionModelImpl::loss(const torch::Tensor& images, const torch::Tensor& tokens, double label_smoothing) {
-  return decoder::caption_loss(decoder_, features(images), tokens, label_smoothing);
+  const auto image_features = features(images);
+  auto loss = decoder::caption_loss(decoder_, image_features, tokens, label_smoothing);
+  if (!bag_of_words_.is_empty()) {
+    loss = loss + options_.bow_loss * decoder::bag_of_words_loss(bag_of_words_(image_features), tokens);
+  }
+  return loss;
 }
 
 std::vector<std::vector<decoder::Hypothesis>> CaptionModelImpl::caption(const torch::Tensor& images,

@@ -16,6 +16,12 @@ namespace captioner::train {
 struct ModelOptions {
   encoder::EncoderOptions encoder;
   decoder::DecoderOptions decoder;  // feature_size and vocab_size are filled in by the model
+  // [train] bow-loss: weight of the auxiliary bag-of-words loss (decoder::bag_of_words_loss
+  // of a linear layer on the image vector, used in training only); 0: none, plain Show and
+  // Tell. It gives the encoder a direct gradient for every word of the caption: through
+  // the LSTM alone it learns what is easy to say first (colours) long before the rest
+  // (shapes). A model option because the layer is part of the checkpoint.
+  double bow_loss = 0.0;
 };
 
 class CaptionModelImpl : public torch::nn::Module {
@@ -25,7 +31,8 @@ class CaptionModelImpl : public torch::nn::Module {
 
   // images: float N x 3 x S x S (data::images_to_input) -> N x F (N x 0 without encoder).
   torch::Tensor features(const torch::Tensor& images);
-  // Teacher-forced loss on `tokens` (int64 N x T: bos, caption, eos, padding).
+  // Teacher-forced loss on `tokens` (int64 N x T: bos, caption, eos, padding), plus the
+  // weighted bag-of-words loss when the model has one.
   torch::Tensor loss(const torch::Tensor& images, const torch::Tensor& tokens, double label_smoothing);
   // Decoded captions for the images, best first per image: decode(encode(images)).
   std::vector<std::vector<decoder::Hypothesis>> caption(const torch::Tensor& images,
@@ -43,6 +50,7 @@ class CaptionModelImpl : public torch::nn::Module {
   ModelOptions options_;
   encoder::Encoder encoder_{nullptr};
   decoder::CaptionDecoder decoder_{nullptr};
+  torch::nn::Linear bag_of_words_{nullptr};  // image vector -> a score per vocabulary entry (bow_loss > 0)
 };
 TORCH_MODULE(CaptionModel);
 

@@ -19,6 +19,7 @@ struct TrainOptions {
   double weight_decay = 0.0;         // L2 penalty (decoupled for adam: AdamW-style is not in LibTorch 1.13; plain L2)
   double clip_grad_norm = 5.0;       // maximum global gradient norm; 0 disables clipping
   double label_smoothing = 0.0;      // share of probability spread over the vocabulary
+  double bow_loss = 0.0;             // weight of the auxiliary bag-of-words loss (ModelOptions::bow_loss); 0: none
   std::uint64_t seed = 1;            // one seed for weights, data order, dropout, augmentation
   int eval_every = 0;                // evaluate every N steps; 0: after every epoch
   std::string metric = "CIDEr";      // the score that picks best.pt: Bleu_1..4, ROUGE_L, CIDEr

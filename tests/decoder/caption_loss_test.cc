@@ -1,7 +1,9 @@
 #include "decoder/caption_loss.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -96,3 +98,20 @@ TEST(CaptionLoss, AppendingPaddingChangesNeitherLossNorGradients) {
 }
 
 }  // namespace
+
+TEST(BagOfWordsLoss, EachWordOfTheCaptionOnceAndNoSpecialPiece) {
+  // Vocabulary of 7: ids 0-3 are pad, bos, eos, unk; words 4, 5, 6.
+  const auto tokens = torch::tensor({1, 4, 4, 6, 3, 2, 0, 1, 5, 2, 0, 0, 0, 0}, torch::kLong).view({2, 7});
+  const auto logits = torch::tensor({0.5, -1.0, 2.0, 1.5, 0.3, -0.7, 1.1, -2.0, 0.0, 0.4, 0.9, -0.2, 1.3, 0.6},
+                                    torch::kDouble).view({2, 7});
+  const std::vector<std::vector<int>> present = {{4, 6}, {5}};
+  double expected = 0.0;
+  for (int n = 0; n < 2; ++n) {
+    for (int v = 0; v < 7; ++v) {
+      const double x = logits[n][v].item<double>();
+      const bool word = std::find(present[n].begin(), present[n].end(), v) != present[n].end();
+      expected += word ? std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+    }
+  }
+  EXPECT_NEAR(bag_of_words_loss(logits, tokens).item<double>(), expected / 2, 1e-12);
+}
