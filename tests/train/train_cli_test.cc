@@ -45,7 +45,7 @@ class TrainCli : public ::testing::Test {
     std::ofstream(root_ / "tiny.ini") << "[data]\ndir = " << (root_ / "prep").string() << "\n[encoder]\nspec = " << kSpec
                                       << "\nimage-size = 32\n[decoder]\nembedding-size = 16\nhidden-size = 32\n"
                                       << "[train]\nepochs = 3\nbatch-size = 16\neval-every = 3\nwarmup-steps = 2\n"
-                                      << "workers = 1\npatience = 0\n[decode]\nstrategy = greedy\nmax-length = 12\n"
+                                      << "workers = 1\npatience = 0\nbow-loss = 0.5\n[decode]\nstrategy = greedy\nmax-length = 12\n"
                                       << "[run]\ndir = " << (root_ / "runs").string() << "\n";
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
@@ -60,6 +60,7 @@ class TrainCli : public ::testing::Test {
     options.encoder.image_size = 32;
     options.decoder.embedding_size = 16;
     options.decoder.hidden_size = 32;
+    options.bow_loss = 0.5;  // the checkpoint has the bag-of-words layer
     const auto state = captioner::train::read_checkpoint_state(checkpoint);
     std::ifstream vocab(root_ / "prep/spm.vocab");
     int vocab_size = 0;
@@ -114,6 +115,7 @@ TEST_F(TrainCli, ResumeAfterAKillGivesTheSameWeightsAsAnUninterruptedRun) {
   auto b = load_weights(last);
   const auto pa = a->named_parameters(), pb = b->named_parameters();
   ASSERT_EQ(pa.size(), pb.size());
+  EXPECT_TRUE(pa.contains("bag_of_words.weight")) << "the config's bow-loss adds the bag-of-words layer";
   for (const auto& p : pa) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
   EXPECT_EQ(sidecar(root_ / "runs/straight/checkpoints/last.pt")["step"],
             sidecar(last)["step"]);
@@ -158,6 +160,7 @@ TEST_F(TrainCli, BadConfigurationsAreOneLineErrors) {
       {"--encoder.image-size 64", "encoder.image-size 64 differs from the dataset's images (32 pixels"},
       {"--encoder.spec 'conv5x8 relu pool2 pool2 pool2 pool2 fc8'", "pool"},
       {"--decoder.init sideways", "sideways"},
+      {"--train.bow-loss -1", "train.bow-loss must be at least 0"},
   };
   for (const auto& c : cases) {
     const auto result = run_command(train("--run.name bad " + c.arguments));
