@@ -4,6 +4,17 @@
 
 namespace captioner::decoder {
 
+namespace {
+
+// LibTorch orders an LSTM's gates input, forget, cell, output (blocks of rows of W_ih, W_hh
+// and the biases); decoding steps use input, forget, output, cell (TokenInputGates).
+torch::Tensor in_step_gate_order(const torch::Tensor& gate_rows) {
+  const auto blocks = gate_rows.chunk(4, 0);
+  return torch::cat({blocks[0], blocks[1], blocks[3], blocks[2]});
+}
+
+}  // namespace
+
 DecoderState DecoderState::select_rows(const torch::Tensor& rows) const {
   return {h.index_select(1, rows), c.index_select(1, rows), input_gates};
 }
@@ -79,6 +90,7 @@ DecoderState CaptionDecoderImpl::start(const torch::Tensor& features) {
     state.input_gates = std::make_shared<TokenInputGates>();
     state.input_gates->rows = torch::empty({options_.vocab_size, 4 * H}, options);
     state.input_gates->known.assign(options_.vocab_size, false);
+    state.input_gates->recurrent_weights = in_step_gate_order(lstm_->named_parameters()["weight_hh_l0"]).t().contiguous();
   }
   return state;
 }
@@ -122,8 +134,9 @@ torch::Tensor CaptionDecoderImpl::run_lstm_step_cached(const torch::Tensor& toke
   }
   if (!new_tokens.empty()) {
     const auto ids = torch::tensor(new_tokens, torch::kLong).to(cache.rows.device());
-    const auto bias = weight("bias_ih_l0") + weight("bias_hh_l0");
-    cache.rows.index_copy_(0, ids, torch::addmm(bias, embedding_->weight.index_select(0, ids), weight("weight_ih_l0").t()));
+    const auto bias = in_step_gate_order(weight("bias_ih_l0") + weight("bias_hh_l0"));
+    cache.rows.index_copy_(0, ids, torch::addmm(bias, embedding_->weight.index_select(0, ids),
+                                                in_step_gate_order(weight("weight_ih_l0")).t()));
   }
 
   std::vector<torch::Tensor> h, c;
@@ -131,14 +144,13 @@ torch::Tensor CaptionDecoderImpl::run_lstm_step_cached(const torch::Tensor& toke
   for (int64_t layer = 0; layer < options_.layers; ++layer) {
     const std::string suffix = "_l" + std::to_string(layer);
     if (layer == 0) {
-      auto gates = cache.rows.index_select(0, tokens).addmm_(state.h[0], weight("weight_hh_l0").t());
-      // LibTorch's gate order: input, forget, cell, output.
-      gates.slice(1, 0, 2 * H).sigmoid_();
-      gates.slice(1, 2 * H, 3 * H).tanh_();
-      gates.slice(1, 3 * H, 4 * H).sigmoid_();
+      auto gates = cache.rows.index_select(0, tokens).addmm_(state.h[0], cache.recurrent_weights);
+      // Gates input, forget, output, cell (TokenInputGates).
+      gates.slice(1, 0, 3 * H).sigmoid_();
+      gates.slice(1, 3 * H, 4 * H).tanh_();
       auto cell = gates.slice(1, H, 2 * H) * state.c[0];
-      cell.addcmul_(gates.slice(1, 0, H), gates.slice(1, 2 * H, 3 * H));
-      layer_output = gates.slice(1, 3 * H, 4 * H) * torch::tanh(cell);
+      cell.addcmul_(gates.slice(1, 0, H), gates.slice(1, 3 * H, 4 * H));
+      layer_output = gates.slice(1, 2 * H, 3 * H) * torch::tanh(cell);
       h.push_back(layer_output);
       c.push_back(cell);
     } else {
@@ -151,8 +163,9 @@ torch::Tensor CaptionDecoderImpl::run_lstm_step_cached(const torch::Tensor& toke
       c.push_back(next_c);
     }
   }
-  state.h = torch::stack(h);
-  state.c = torch::stack(c);
+  // One layer (the usual case): a view, no copy.
+  state.h = h.size() == 1 ? h[0].unsqueeze(0) : torch::stack(h);
+  state.c = c.size() == 1 ? c[0].unsqueeze(0) : torch::stack(c);
   return layer_output;
 }
 

@@ -16,14 +16,16 @@
 
 namespace captioner::decoder {
 
-// Decoding only (eval mode, no autograd): the first LSTM layer's input product,
-// embedding(token) W_ih^T + b_ih + b_hh, depends on the token alone. Each token's row is
-// computed the first time a step feeds it and reused by every later step and beam: at most
-// one row per vocabulary entry instead of one per row and step (a third of a step's
-// multiply-adds on the default model).
+// Decoding only (eval mode, no autograd): the first LSTM layer arranged for one step at a
+// time. Its input product, embedding(token) W_ih^T + b_ih + b_hh, depends on the token
+// alone: each token's row is computed the first time a step feeds it and reused by every
+// later step and beam, at most one row per vocabulary entry instead of one per row and step
+// (a third of a step's multiply-adds on the default model). Gate columns are reordered to
+// input, forget, output, cell, so that one sigmoid covers the first three.
 struct TokenInputGates {
-  torch::Tensor rows;        // vocab x 4*hidden_size; row t valid when known[t]
+  torch::Tensor rows;               // vocab x 4*hidden_size; row t valid when known[t]
   std::vector<bool> known;
+  torch::Tensor recurrent_weights;  // hidden_size x 4*hidden_size: W_hh^T, columns in the order above
 };
 
 // The LSTM's state for a set of rows (images, or beams of images).
