@@ -212,8 +212,8 @@ void match_paraphrases(const MeteorSentence& test, const MeteorSentence& referen
   for (std::size_t j = 0; j < reference.size(); ++j) {
     for (std::size_t w = reference.walk_begin[j]; w < reference.walk_begin[j + 1]; ++w) {
       const int length = static_cast<int>(w - reference.walk_begin[j] + 1);
-      const std::uint32_t node = reference.walk_nodes[w];
-      for (const std::uint32_t* p = table.paraphrases_begin(node); p != table.paraphrases_end(node); ++p) {
+      const std::uint32_t* end = reference.paraphrases.data() + reference.paraphrase_begin[w + 1];
+      for (const std::uint32_t* p = reference.paraphrases.data() + reference.paraphrase_begin[w]; p != end; ++p) {
         // (The root is the empty phrase, found everywhere; testing the sentence first
         // spares reading the depth of most of the table's nodes.)
         if (*p != ParaphraseTable::kRoot && !phrase_in(test, *p)) continue;
@@ -229,8 +229,8 @@ void match_paraphrases(const MeteorSentence& test, const MeteorSentence& referen
   for (std::size_t i = 0; i < test.size(); ++i) {
     for (std::size_t w = test.walk_begin[i]; w < test.walk_begin[i + 1]; ++w) {
       const int length = static_cast<int>(w - test.walk_begin[i] + 1);
-      const std::uint32_t node = test.walk_nodes[w];
-      for (const std::uint32_t* p = table.paraphrases_begin(node); p != table.paraphrases_end(node); ++p) {
+      const std::uint32_t* end = test.paraphrases.data() + test.paraphrase_begin[w + 1];
+      for (const std::uint32_t* p = test.paraphrases.data() + test.paraphrase_begin[w]; p != end; ++p) {
         if (*p != ParaphraseTable::kRoot && !phrase_in(reference, *p)) continue;
         const std::uint32_t paraphrase_length = table.depth(*p);
         for (std::size_t j = 0; j < reference.size(); ++j) {
@@ -268,8 +268,39 @@ void MeteorWord::set_text(std::string word, const ParaphraseTable& paraphrases) 
   for (const std::int32_t synset : synsets) synset_bits |= std::uint64_t{1} << (static_cast<std::uint32_t>(synset) % 64);
 }
 
+namespace {
+
+// The trie steps of recent sentences, per thread: captions repeat their phrases, and a
+// step looked up in the table is a binary search through memory far away.
+class ChildCache {
+ public:
+  std::uint32_t child(const ParaphraseTable& table, std::uint32_t node, std::int32_t word) {
+    if (table.id() != table_) {
+      table_ = table.id();
+      std::fill(std::begin(keys_), std::end(keys_), kEmpty);
+    }
+    const std::uint64_t key = (std::uint64_t{node} << 32) | static_cast<std::uint32_t>(word);
+    const std::size_t slot = ((key * 0x9E3779B97F4A7C15ULL) >> 52) & (kSlots - 1);
+    if (keys_[slot] != key) {
+      keys_[slot] = key;
+      values_[slot] = table.child(node, word);
+    }
+    return values_[slot];
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 4096;
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  std::uint64_t table_ = 0;  // the id of the table the entries are from
+  std::uint64_t keys_[kSlots];
+  std::uint32_t values_[kSlots];
+};
+
+}  // namespace
+
 MeteorSentence::MeteorSentence(std::vector<const MeteorWord*> sentence_words, const ParaphraseTable& paraphrases)
     : words(std::move(sentence_words)) {
+  thread_local ChildCache children;
   walk_begin.reserve(words.size() + 1);
   for (std::size_t start = 0; start < words.size(); ++start) {
     walk_begin.push_back(static_cast<std::uint32_t>(walk_nodes.size()));
@@ -277,10 +308,16 @@ MeteorSentence::MeteorSentence(std::vector<const MeteorWord*> sentence_words, co
     for (std::size_t i = start + 1; node != ParaphraseTable::kNone; ++i) {
       walk_nodes.push_back(node);
       if (i == words.size()) break;
-      node = paraphrases.child(node, words[i]->paraphrase_id);
+      node = children.child(paraphrases, node, words[i]->paraphrase_id);
     }
   }
   walk_begin.push_back(static_cast<std::uint32_t>(walk_nodes.size()));
+  paraphrase_begin.reserve(walk_nodes.size() + 1);
+  for (const std::uint32_t node : walk_nodes) {
+    paraphrase_begin.push_back(static_cast<std::uint32_t>(this->paraphrases.size()));
+    this->paraphrases.insert(this->paraphrases.end(), paraphrases.paraphrases_begin(node), paraphrases.paraphrases_end(node));
+  }
+  paraphrase_begin.push_back(static_cast<std::uint32_t>(this->paraphrases.size()));
   walk_set = walk_nodes;
   std::sort(walk_set.begin(), walk_set.end());
   walk_set.erase(std::unique(walk_set.begin(), walk_set.end()), walk_set.end());

@@ -40,6 +40,11 @@ struct MeteorSentence {
   std::vector<std::uint32_t> walk_begin;  // walks of start i: walk_nodes[walk_begin[i] .. walk_begin[i + 1])
   std::vector<std::uint32_t> walk_set;    // walk_nodes sorted, without repeats
   std::uint64_t walk_bits = 0;            // bit (node % 64) of each
+  // The paraphrases of walk node w (the nodes where they end), in the table's order:
+  // paraphrases[paraphrase_begin[w] .. paraphrase_begin[w + 1]). Gathered once: the
+  // table's lists lie far apart in memory, and a caption meets five references.
+  std::vector<std::uint32_t> paraphrases;
+  std::vector<std::uint32_t> paraphrase_begin;
 
   MeteorSentence() = default;
   MeteorSentence(std::vector<const MeteorWord*> words, const ParaphraseTable& paraphrases);

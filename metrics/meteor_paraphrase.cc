@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -374,6 +375,8 @@ void ParaphraseTable::attach(std::shared_ptr<const void> storage, std::string_vi
   node_count_ = header.node_count;
   emit_count_ = header.emit_count;
   storage_ = std::move(storage);
+  static std::atomic<std::uint64_t> next_id{1};
+  id_ = next_id++;
 }
 
 ParaphraseTable ParaphraseTable::from_text(std::string_view text, const std::string& name) {

@@ -43,12 +43,15 @@ class ParaphraseTable {
   std::uint32_t depth(std::uint32_t node) const { return node_depth_[node]; }
 
   bool empty() const { return storage_ == nullptr; }
+  // Different for every table made or opened in this process (the same for copies).
+  std::uint64_t id() const { return id_; }
   std::size_t phrase_pairs() const { return emit_count_; }
 
  private:
   void attach(std::shared_ptr<const void> storage, std::string_view bytes, const std::string& name);
 
   std::shared_ptr<const void> storage_;  // the mapped cache or an in-memory image of it
+  std::uint64_t id_ = 0;
   std::uint64_t vocab_count_ = 0;
   std::uint64_t node_count_ = 0;
   std::uint64_t emit_count_ = 0;
