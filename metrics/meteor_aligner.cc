@@ -109,12 +109,23 @@ class Search {
     for (int i = 0; i < m.match_length; ++i) used[static_cast<std::size_t>(m.match_start + i)] = 1;
   }
 
-  // Collections.sort is stable: so is the order here.
+  // Collections.sort is stable: so is the order here. Generations are mostly small:
+  // an insertion sort, which needs no buffer, up to 32 paths.
   void sort(const Generation& g) {
-    s_.order.resize(g.paths.size());
-    for (std::size_t i = 0; i < s_.order.size(); ++i) s_.order[i] = i;
-    std::stable_sort(s_.order.begin(), s_.order.end(),
-                     [&g](std::size_t a, std::size_t b) { return ranks_before(g.paths[a], g.paths[b]); });
+    std::vector<std::size_t>& order = s_.order;
+    order.resize(g.paths.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    const auto before = [&g](std::size_t a, std::size_t b) { return ranks_before(g.paths[a], g.paths[b]); };
+    if (order.size() > 32) {
+      std::stable_sort(order.begin(), order.end(), before);
+      return;
+    }
+    for (std::size_t i = 1; i < order.size(); ++i) {
+      const std::size_t moving = order[i];
+      std::size_t k = i;
+      for (; k > 0 && before(moving, order[k - 1]); --k) order[k] = order[k - 1];
+      order[k] = moving;
+    }
   }
 
   // Aligner.resolve(), including its slip: the distance of a new match is added to the
