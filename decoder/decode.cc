@@ -59,7 +59,7 @@ std::vector<std::vector<Hypothesis>> decode(CaptionDecoder& decoder, const torch
                                             const DecodeOptions& options) {
   validate(options);
   EvalModeGuard eval(*decoder);
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference;  // no autograd, and less per-operation bookkeeping than NoGradGuard
   const auto on_device = features.to(decoder->parameters().front().device());
   const LogitsProcessorChain chain(options);
   switch (parse_strategy(options.strategy)) {

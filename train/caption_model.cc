@@ -47,7 +47,8 @@ torch::Tensor CaptionModelImpl::encode(const torch::Tensor& images) {
   eval();
   torch::Tensor image_features;
   {
-    torch::NoGradGuard no_grad;
+    // Inference tensors: for decode() (also in inference mode), never for autograd.
+    c10::InferenceMode inference;
     image_features = features(images);
   }
   train(was_training);

@@ -37,8 +37,8 @@ class CaptionModelImpl : public torch::nn::Module {
   // Decoded captions for the images, best first per image: decode(encode(images)).
   std::vector<std::vector<decoder::Hypothesis>> caption(const torch::Tensor& images,
                                                         const decoder::DecodeOptions& options);
-  // The two halves of caption(), for timing them apart: the features in eval mode without
-  // autograd, and the search from them.
+  // The two halves of caption(), for timing them apart: the features in eval and inference
+  // mode (inference tensors: for decode, not for autograd), and the search from them.
   torch::Tensor encode(const torch::Tensor& images);
   std::vector<std::vector<decoder::Hypothesis>> decode(const torch::Tensor& features,
                                                        const decoder::DecodeOptions& options);
