@@ -40,7 +40,7 @@ std::vector<std::vector<Hypothesis>> search_side_by_side(const torch::Tensor& fe
   const int64_t shares = std::max<int64_t>(1, std::min<int64_t>(images, at::get_num_threads()));
   if (shares == 1) return search(features);
   std::vector<std::vector<std::vector<Hypothesis>>> results(shares);
-  // The caller's no-grad mode is thread-local: the workers take it over.
+  // The caller's inference mode is thread-local (at::parallel_for does not carry it over).
   const at::ThreadLocalState caller_state;
   at::parallel_for(0, shares, 1, [&](int64_t begin, int64_t end) {
     const at::ThreadLocalStateGuard same_state_as_caller(caller_state);
