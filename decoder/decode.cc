@@ -4,11 +4,11 @@
 #include <functional>
 
 #include <ATen/Parallel.h>
-#include <ATen/ThreadLocalState.h>
 
 #include "decoder/logits_processors.h"
 #include "decoder/sampler.h"
 #include "decoder/search.h"
+#include "util/torch_parallel.h"
 
 namespace captioner::decoder {
 namespace {
@@ -40,10 +40,7 @@ std::vector<std::vector<Hypothesis>> search_side_by_side(const torch::Tensor& fe
   const int64_t shares = std::max<int64_t>(1, std::min<int64_t>(images, at::get_num_threads()));
   if (shares == 1) return search(features);
   std::vector<std::vector<std::vector<Hypothesis>>> results(shares);
-  // The caller's inference mode is thread-local (at::parallel_for does not carry it over).
-  const at::ThreadLocalState caller_state;
-  at::parallel_for(0, shares, 1, [&](int64_t begin, int64_t end) {
-    const at::ThreadLocalStateGuard same_state_as_caller(caller_state);
+  parallel_for_with_caller_state(0, shares, 1, [&](int64_t begin, int64_t end) {
     for (int64_t share = begin; share < end; ++share) {
       results[share] = search(features.slice(0, images * share / shares, images * (share + 1) / shares));
     }

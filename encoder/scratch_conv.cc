@@ -9,6 +9,7 @@
 #endif
 
 #include "encoder/im2col.h"
+#include "util/torch_parallel.h"
 
 namespace captioner::encoder {
 namespace {
@@ -93,7 +94,7 @@ class SingleThreadedBlas {
 template <typename Work>
 void for_each_chunk(int64_t batch, Work work) {
   const int64_t chunks = chunk_count(batch);
-  at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+  parallel_for_with_caller_state(0, chunks, 1, [&](int64_t begin, int64_t end) {
     const SingleThreadedBlas single_threaded;
     for (int64_t chunk = begin; chunk < end; ++chunk) work(chunk, chunk * batch / chunks, (chunk + 1) * batch / chunks);
   });

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "util/torch_parallel.h"
+
 namespace captioner::encoder {
 namespace {
 
@@ -36,7 +38,7 @@ void check_arguments(const char* name, const Tensor& input, int64_t window, int6
 // Runs work(plane) over every image's every channel, in parallel.
 template <typename Work>
 void for_each_plane(int64_t planes, Work work) {
-  at::parallel_for(0, planes, 16, [&](int64_t begin, int64_t end) {
+  parallel_for_with_caller_state(0, planes, 16, [&](int64_t begin, int64_t end) {
     for (int64_t plane = begin; plane < end; ++plane) work(plane);
   });
 }

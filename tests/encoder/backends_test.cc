@@ -98,6 +98,25 @@ TEST(Backends, ConvAgreesOnTheDefaultEncodersShapesWithManyThreads) {
   torch::set_num_threads(threads);
 }
 
+TEST(Backends, ScratchRunsInInferenceModeOnSeveralThreads) {
+  // Captioning encodes in inference mode: the scratch layers' worker threads must be in it too
+  // (at::parallel_for does not carry it over; updating an inference tensor outside it throws).
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(2);
+  torch::manual_seed(4);
+  const auto x = torch::randn({4, 8, 16, 16});
+  const auto w = torch::randn({16, 8, 3, 3});
+  const auto b = torch::randn({16});
+  const auto native = max_pool2d(Backend::kNative, conv2d(Backend::kNative, x, w, b, 1, 1), 2, 2);
+  torch::Tensor scratch;
+  {
+    c10::InferenceMode inference;
+    scratch = max_pool2d(Backend::kScratch, conv2d(Backend::kScratch, x, w, b, 1, 1), 2, 2);
+  }
+  EXPECT_TRUE(torch::allclose(scratch, native, 1e-4, 1e-4));
+  torch::set_num_threads(threads);
+}
+
 TEST(Backends, ConvSkipsTheInputGradientWhenNotNeeded) {
   torch::manual_seed(4);
   const auto x = torch::randn({2, 3, 6, 6}, kDouble);  // an image batch: no gradient wanted
