@@ -32,19 +32,6 @@ struct ScoreLine {
   std::vector<std::string> references;
 };
 
-std::string python_replace(std::string_view text, std::string_view from, std::string_view to) {
-  std::string out;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t found = text.find(from, start);
-    if (found == std::string_view::npos) break;
-    out.append(text, start, found - start);
-    out += to;
-    start = found + from.size();
-  }
-  out.append(text.substr(start));
-  return out;
-}
 
 // Java's String.trim().
 std::string_view java_trim(std::string_view text) {
@@ -59,7 +46,7 @@ std::string_view java_trim(std::string_view text) {
 ScoreLine score_line(const std::string& candidate, const std::vector<std::string>& references) {
   std::string line = "SCORE";
   for (const std::string& reference : references) line += " ||| " + reference;
-  line += " ||| " + python_replace(python_replace(candidate, "|||", ""), "  ", " ");
+  line += " ||| " + replace_all(replace_all(candidate, "|||", ""), "  ", " ");
   std::vector<std::string_view> parts;
   std::size_t start = 0;
   for (;;) {
@@ -77,19 +64,6 @@ ScoreLine score_line(const std::string& candidate, const std::vector<std::string
   return result;
 }
 
-// StringTokenizer's words of a normalized line.
-std::vector<std::string_view> split_words(std::string_view line) {
-  std::vector<std::string_view> words;
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; };
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && space(line[i])) ++i;
-    const std::size_t begin = i;
-    while (i < line.size() && !space(line[i])) ++i;
-    if (i > begin) words.push_back(line.substr(begin, i - begin));
-  }
-  return words;
-}
 
 // Every distinct word of a corpus with what the matchers need to know of it, worked
 // out once (the Snowball stemmer is not thread-safe, so this runs on one thread).
@@ -118,7 +92,7 @@ class Lexicon {
 
   std::vector<const MeteorWord*> words(std::string_view normalized) {
     std::vector<const MeteorWord*> out;
-    for (const std::string_view word : split_words(normalized)) out.push_back(intern(word));
+    for (const std::string_view word : java_tokenizer_words(normalized)) out.push_back(intern(word));
     return out;
   }
   MeteorSentence sentence(std::string_view normalized) {

@@ -215,43 +215,38 @@ bool phrase_at(const MeteorSentence& sentence, std::size_t start, std::uint32_t 
   return walk >= length && sentence.walk_nodes[sentence.walk_begin[start] + length - 1] == node;
 }
 
-// ParaphraseMatcher.match: phrases of the reference paraphrased in the test sentence,
-// then phrases of the test sentence paraphrased in the reference. A paraphrase is found
-// at a position exactly when the walk from there reaches its node.
-void match_paraphrases(const MeteorSentence& test, const MeteorSentence& reference, const ParaphraseTable& table,
-                       std::vector<MeteorMatch>& found) {
-  for (std::size_t j = 0; j < reference.size(); ++j) {
-    for (std::size_t w = reference.walk_begin[j]; w < reference.walk_begin[j + 1]; ++w) {
-      const int length = static_cast<int>(w - reference.walk_begin[j] + 1);
-      const std::uint32_t* end = reference.paraphrases.data() + reference.paraphrase_begin[w + 1];
-      for (const std::uint32_t* p = reference.paraphrases.data() + reference.paraphrase_begin[w]; p != end; ++p) {
+// The phrases of `from` (its walk's paraphrases) found in `to`, as matches: `from` is the
+// reference when `from_reference`, else the test sentence. A paraphrase is found at a
+// position exactly when the walk from there reaches its node.
+void match_paraphrases_of(const MeteorSentence& from, const MeteorSentence& to, bool from_reference,
+                          const ParaphraseTable& table, std::vector<MeteorMatch>& found) {
+  for (std::size_t start = 0; start < from.size(); ++start) {
+    for (std::size_t w = from.walk_begin[start]; w < from.walk_begin[start + 1]; ++w) {
+      const int length = static_cast<int>(w - from.walk_begin[start] + 1);
+      const std::uint32_t* end = from.paraphrases.data() + from.paraphrase_begin[w + 1];
+      for (const std::uint32_t* p = from.paraphrases.data() + from.paraphrase_begin[w]; p != end; ++p) {
         // (The root is the empty phrase, found everywhere; testing the sentence first
         // spares reading the depth of most of the table's nodes.)
-        if (*p != ParaphraseTable::kRoot && !phrase_in(test, *p)) continue;
+        if (*p != ParaphraseTable::kRoot && !phrase_in(to, *p)) continue;
         const std::uint32_t paraphrase_length = table.depth(*p);
-        for (std::size_t i = 0; i < test.size(); ++i) {
-          if (!phrase_at(test, i, *p, paraphrase_length)) continue;
-          found.push_back(MeteorMatch{static_cast<int>(j), length, static_cast<int>(i),
-                                      static_cast<int>(paraphrase_length), kParaphraseModule});
+        for (std::size_t there = 0; there < to.size(); ++there) {
+          if (!phrase_at(to, there, *p, paraphrase_length)) continue;
+          const int a = static_cast<int>(start), b = static_cast<int>(there);
+          const int b_length = static_cast<int>(paraphrase_length);
+          found.push_back(from_reference ? MeteorMatch{a, length, b, b_length, kParaphraseModule}
+                                         : MeteorMatch{b, b_length, a, length, kParaphraseModule});
         }
       }
     }
   }
-  for (std::size_t i = 0; i < test.size(); ++i) {
-    for (std::size_t w = test.walk_begin[i]; w < test.walk_begin[i + 1]; ++w) {
-      const int length = static_cast<int>(w - test.walk_begin[i] + 1);
-      const std::uint32_t* end = test.paraphrases.data() + test.paraphrase_begin[w + 1];
-      for (const std::uint32_t* p = test.paraphrases.data() + test.paraphrase_begin[w]; p != end; ++p) {
-        if (*p != ParaphraseTable::kRoot && !phrase_in(reference, *p)) continue;
-        const std::uint32_t paraphrase_length = table.depth(*p);
-        for (std::size_t j = 0; j < reference.size(); ++j) {
-          if (!phrase_at(reference, j, *p, paraphrase_length)) continue;
-          found.push_back(MeteorMatch{static_cast<int>(j), static_cast<int>(paraphrase_length), static_cast<int>(i),
-                                      length, kParaphraseModule});
-        }
-      }
-    }
-  }
+}
+
+// ParaphraseMatcher.match: phrases of the reference paraphrased in the test sentence,
+// then phrases of the test sentence paraphrased in the reference.
+void match_paraphrases(const MeteorSentence& test, const MeteorSentence& reference, const ParaphraseTable& table,
+                       std::vector<MeteorMatch>& found) {
+  match_paraphrases_of(reference, test, /*from_reference=*/true, table, found);
+  match_paraphrases_of(test, reference, /*from_reference=*/false, table, found);
 }
 
 }  // namespace
@@ -309,7 +304,7 @@ class ChildCache {
 
 }  // namespace
 
-MeteorSentence::MeteorSentence(std::vector<const MeteorWord*> sentence_words, const ParaphraseTable& paraphrases)
+MeteorSentence::MeteorSentence(std::vector<const MeteorWord*> sentence_words, const ParaphraseTable& table)
     : words(std::move(sentence_words)) {
   thread_local ChildCache children;
   walk_begin.reserve(words.size() + 1);
@@ -319,16 +314,16 @@ MeteorSentence::MeteorSentence(std::vector<const MeteorWord*> sentence_words, co
     for (std::size_t i = start + 1; node != ParaphraseTable::kNone; ++i) {
       walk_nodes.push_back(node);
       if (i == words.size()) break;
-      node = children.child(paraphrases, node, words[i]->paraphrase_id);
+      node = children.child(table, node, words[i]->paraphrase_id);
     }
   }
   walk_begin.push_back(static_cast<std::uint32_t>(walk_nodes.size()));
   paraphrase_begin.reserve(walk_nodes.size() + 1);
   for (const std::uint32_t node : walk_nodes) {
-    paraphrase_begin.push_back(static_cast<std::uint32_t>(this->paraphrases.size()));
-    this->paraphrases.insert(this->paraphrases.end(), paraphrases.paraphrases_begin(node), paraphrases.paraphrases_end(node));
+    paraphrase_begin.push_back(static_cast<std::uint32_t>(paraphrases.size()));
+    paraphrases.insert(paraphrases.end(), table.paraphrases_begin(node), table.paraphrases_end(node));
   }
-  paraphrase_begin.push_back(static_cast<std::uint32_t>(this->paraphrases.size()));
+  paraphrase_begin.push_back(static_cast<std::uint32_t>(paraphrases.size()));
   walk_set = walk_nodes;
   std::sort(walk_set.begin(), walk_set.end());
   walk_set.erase(std::unique(walk_set.begin(), walk_set.end()), walk_set.end());

@@ -47,7 +47,7 @@ struct MeteorSentence {
   std::vector<std::uint32_t> paraphrase_begin;
 
   MeteorSentence() = default;
-  MeteorSentence(std::vector<const MeteorWord*> words, const ParaphraseTable& paraphrases);
+  MeteorSentence(std::vector<const MeteorWord*> words, const ParaphraseTable& table);
   std::size_t size() const { return words.size(); }
 
   // For a sentence used as the test side of several alignments (of at most 64 words):

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "metrics/mapped_file.h"
+#include "metrics/meteor_normalizer.h"
 #include "metrics/parallel.h"
 #include "util/error.h"
 #include "util/sha256.h"
@@ -27,19 +28,6 @@ std::vector<std::string_view> read_lines(std::string_view text) {
   return lines;
 }
 
-// StringTokenizer's words.
-std::vector<std::string_view> tokens(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\n' || c == '\r'; };
-  while (i < line.size()) {
-    while (i < line.size() && space(line[i])) ++i;
-    const std::size_t start = i;
-    while (i < line.size() && !space(line[i])) ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
 
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -73,7 +61,7 @@ SynonymDictionary SynonymDictionary::parse(std::string_view exceptions, std::str
   const std::vector<std::string_view> exception_lines = read_lines(exceptions);
   for (std::size_t i = 0; i + 1 < exception_lines.size(); i += 2) {
     const std::string base(exception_lines[i]);
-    for (const std::string_view form : tokens(exception_lines[i + 1])) {
+    for (const std::string_view form : java_tokenizer_words(exception_lines[i + 1])) {
       dictionary.bases_[std::string(form)].push_back(base);
     }
   }
@@ -117,7 +105,7 @@ const std::string_view* SynonymDictionary::find_synsets(std::string_view word) c
 void SynonymDictionary::add_synsets(const std::string& word, std::vector<std::int32_t>& out) const {
   const std::string_view* line = find_synsets(word);
   if (line == nullptr) return;
-  for (const std::string_view token : tokens(*line)) {
+  for (const std::string_view token : java_tokenizer_words(*line)) {
     std::int32_t value = 0;
     for (const char c : token) value = value * 10 + (c - '0');
     out.push_back(value);

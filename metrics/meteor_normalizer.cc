@@ -53,18 +53,19 @@ std::u32string replace_between(const std::u32string& text, char32_t mid, Left le
   return out;
 }
 
-// String.replace(target, replacement): non-overlapping, left to right.
-std::u32string replace_literal(const std::u32string& text, std::u32string_view target, std::u32string_view replacement) {
-  std::u32string out;
+template <typename Char>
+std::basic_string<Char> replace_every(std::basic_string_view<Char> text, std::basic_string_view<Char> target,
+                                      std::basic_string_view<Char> replacement) {
+  std::basic_string<Char> out;
   std::size_t start = 0;
   for (;;) {
     const std::size_t found = text.find(target, start);
-    if (found == std::u32string::npos) break;
+    if (found == std::basic_string_view<Char>::npos) break;
     out.append(text, start, found - start);
     out += replacement;
     start = found + target.size();
   }
-  out.append(text, start, std::u32string::npos);
+  out.append(text.substr(start));
   return out;
 }
 
@@ -156,7 +157,7 @@ std::u32string normalize_line(const std::u32string& line, const NonbreakingPrefi
         out += text[i++];
       }
     }
-    text = replace_literal(out, kDotMultiDot, kDotDotMulti);
+    text = replace_all(out, kDotMultiDot, kDotDotMulti);
   }
 
   // Separate commas except within numbers.
@@ -188,8 +189,8 @@ std::u32string normalize_line(const std::u32string& line, const NonbreakingPrefi
   }
 
   // Normalize dashes, then split alnum-alnum and dot-alnum dashes (U.S.-based).
-  text = replace_literal(text, U"\u2013", U"-");
-  text = replace_literal(text, U"--", U"-");
+  text = replace_all(text, U"\u2013", U"-");
+  text = replace_all(text, U"--", U"-");
   text = replace_between(text, U'-', [](char32_t c) { return is_alnum(c) || c == U'.'; },
                          [](char32_t c) { return is_alnum(c); }, U" ");
 
@@ -245,8 +246,8 @@ std::u32string normalize_line(const std::u32string& line, const NonbreakingPrefi
   text = std::move(rebuilt);
 
   // Unescape runs of dots.
-  while (contains(text, kDotDotMulti)) text = replace_literal(text, kDotDotMulti, kDotMultiDot);
-  text = replace_literal(text, kDotMulti, U".");
+  while (contains(text, kDotDotMulti)) text = replace_all(text, kDotDotMulti, kDotMultiDot);
+  text = replace_all(text, kDotMulti, U".");
 
   // Normalize whitespace, then String.trim().
   std::u32string out;
@@ -303,6 +304,27 @@ NonbreakingPrefixes NonbreakingPrefixes::parse(std::string_view text) {
 const NonbreakingPrefixes::Kind* NonbreakingPrefixes::find(const std::u32string& prefix) const {
   const auto found = prefixes_.find(prefix);
   return found == prefixes_.end() ? nullptr : &found->second;
+}
+
+std::string replace_all(std::string_view text, std::string_view target, std::string_view replacement) {
+  return replace_every(text, target, replacement);
+}
+
+std::u32string replace_all(std::u32string_view text, std::u32string_view target, std::u32string_view replacement) {
+  return replace_every(text, target, replacement);
+}
+
+std::vector<std::string_view> java_tokenizer_words(std::string_view line) {
+  std::vector<std::string_view> words;
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; };
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && space(line[i])) ++i;
+    const std::size_t begin = i;
+    while (i < line.size() && !space(line[i])) ++i;
+    if (i > begin) words.push_back(line.substr(begin, i - begin));
+  }
+  return words;
 }
 
 std::string meteor_normalize(std::string_view line, const NonbreakingPrefixes& prefixes) {

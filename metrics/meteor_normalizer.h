@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace captioner::metrics {
 
@@ -25,6 +26,15 @@ class NonbreakingPrefixes {
  private:
   std::unordered_map<std::u32string, Kind> prefixes_;
 };
+
+// Java's String.replace(target, replacement), and Python's str.replace: every occurrence,
+// left to right, without overlaps.
+std::string replace_all(std::string_view text, std::string_view target, std::string_view replacement);
+std::u32string replace_all(std::u32string_view text, std::u32string_view target, std::u32string_view replacement);
+
+// java.util.StringTokenizer's words of `line`: the runs between spaces, tabs, newlines,
+// carriage returns and form feeds.
+std::vector<std::string_view> java_tokenizer_words(std::string_view line);
 
 // Normalizer.normalizeLine(line, LANG_EN, keepPunctuation=true) followed by
 // toLowerCase(): tokens joined by single spaces. `line` must be valid UTF-8.
