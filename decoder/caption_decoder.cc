@@ -87,10 +87,13 @@ DecoderState CaptionDecoderImpl::start(const torch::Tensor& features) {
     }
   }
   if (!is_training() && !torch::GradMode::is_enabled()) {
-    state.input_gates = std::make_shared<TokenInputGates>();
-    state.input_gates->rows = torch::empty({options_.vocab_size, 4 * H}, options);
-    state.input_gates->known.assign(options_.vocab_size, false);
-    state.input_gates->recurrent_weights = in_step_gate_order(lstm_->named_parameters()["weight_hh_l0"]).t().contiguous();
+    const auto weights = lstm_->named_parameters(/*recurse=*/false);
+    auto& cache = *(state.input_gates = std::make_shared<TokenInputGates>());
+    cache.rows = torch::empty({options_.vocab_size, 4 * H}, options);
+    cache.known.assign(options_.vocab_size, false);
+    cache.input_weights = in_step_gate_order(weights["weight_ih_l0"]).t().contiguous();
+    cache.input_bias = in_step_gate_order(weights["bias_ih_l0"] + weights["bias_hh_l0"]);
+    cache.recurrent_weights = in_step_gate_order(weights["weight_hh_l0"]).t().contiguous();
   }
   return state;
 }
@@ -116,8 +119,6 @@ torch::Tensor CaptionDecoderImpl::step(const torch::Tensor& tokens, DecoderState
 
 torch::Tensor CaptionDecoderImpl::run_lstm_step_cached(const torch::Tensor& tokens, DecoderState& state) {
   const int64_t H = options_.hidden_size;
-  const auto weights = lstm_->named_parameters(/*recurse=*/false);
-  auto weight = [&](const std::string& name) { return weights[name]; };
 
   // The rows of the tokens no earlier step fed.
   auto& cache = *state.input_gates;
@@ -134,9 +135,8 @@ torch::Tensor CaptionDecoderImpl::run_lstm_step_cached(const torch::Tensor& toke
   }
   if (!new_tokens.empty()) {
     const auto ids = torch::tensor(new_tokens, torch::kLong).to(cache.rows.device());
-    const auto bias = in_step_gate_order(weight("bias_ih_l0") + weight("bias_hh_l0"));
-    cache.rows.index_copy_(0, ids, torch::addmm(bias, embedding_->weight.index_select(0, ids),
-                                                in_step_gate_order(weight("weight_ih_l0")).t()));
+    cache.rows.index_copy_(0, ids, torch::addmm(cache.input_bias, embedding_->weight.index_select(0, ids),
+                                                cache.input_weights));
   }
 
   std::vector<torch::Tensor> h, c;
@@ -155,6 +155,8 @@ torch::Tensor CaptionDecoderImpl::run_lstm_step_cached(const torch::Tensor& toke
       c.push_back(cell);
     } else {
       // Eval mode: no dropout between layers.
+      const auto weights = lstm_->named_parameters(/*recurse=*/false);
+      auto weight = [&](const std::string& name) { return weights[name]; };
       auto [next_h, next_c] = torch::lstm_cell(layer_output, {state.h[layer], state.c[layer]}, weight("weight_ih" + suffix),
                                                weight("weight_hh" + suffix), weight("bias_ih" + suffix),
                                                weight("bias_hh" + suffix));

@@ -25,6 +25,8 @@ namespace captioner::decoder {
 struct TokenInputGates {
   torch::Tensor rows;               // vocab x 4*hidden_size; row t valid when known[t]
   std::vector<bool> known;
+  torch::Tensor input_weights;      // embedding_size x 4*hidden_size: W_ih^T, columns in the order above
+  torch::Tensor input_bias;         // 4*hidden_size: b_ih + b_hh, in the order above
   torch::Tensor recurrent_weights;  // hidden_size x 4*hidden_size: W_hh^T, columns in the order above
 };
 
