@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdlib>
+#include <limits>
 
 #include "metrics/mapped_file.h"
 #include "metrics/meteor_normalizer.h"
@@ -54,6 +55,30 @@ MeteorDataFile hash_file(const std::filesystem::path& folder, std::string_view r
   return file;
 }
 
+// A line of synset numbers: digits separated by spaces, tabs and form feeds, each number
+// an int32 (add_synsets reads them when a word is looked up, trusting this check).
+void check_synset_numbers(std::string_view line, std::size_t line_number) {
+  constexpr std::int64_t kLargest = std::numeric_limits<std::int32_t>::max();
+  std::size_t start = 0;
+  std::int64_t value = -1;  // -1: not in a number
+  for (std::size_t k = 0; k <= line.size(); ++k) {
+    const char c = k < line.size() ? line[k] : ' ';
+    if (c >= '0' && c <= '9') {
+      if (value < 0) start = k;
+      value = std::min(std::max<std::int64_t>(value, 0) * 10 + (c - '0'), kLargest + 1);  // saturates
+      continue;
+    }
+    if (c != ' ' && c != '\t' && c != '\f') {
+      throw InputError("english.synsets: not a line of synset numbers: " + std::string(line));
+    }
+    if (value > kLargest) {
+      throw InputError("english.synsets: line " + std::to_string(line_number) + ": synset number " +
+                       std::string(line.substr(start, k - start)) + " is larger than " + std::to_string(kLargest));
+    }
+    value = -1;
+  }
+}
+
 }  // namespace
 
 SynonymDictionary SynonymDictionary::parse(std::string_view exceptions, std::string_view synsets) {
@@ -71,11 +96,7 @@ SynonymDictionary SynonymDictionary::parse(std::string_view exceptions, std::str
   entries.reserve(synset_lines.size() / 2);
   bool sorted = true;
   for (std::size_t i = 0; i + 1 < synset_lines.size(); i += 2) {
-    for (const char c : synset_lines[i + 1]) {
-      if (!((c >= '0' && c <= '9') || c == ' ' || c == '\t' || c == '\f')) {
-        throw InputError("english.synsets: not a line of synset numbers: " + std::string(synset_lines[i + 1]));
-      }
-    }
+    check_synset_numbers(synset_lines[i + 1], i + 2);
     sorted = sorted && (entries.empty() || entries.back().first < synset_lines[i]);
     entries.emplace_back(synset_lines[i], synset_lines[i + 1]);
   }
