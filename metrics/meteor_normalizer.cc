@@ -4,6 +4,7 @@
 
 #include "metrics/java_lowercase.h"
 #include "metrics/utf8.h"
+#include "util/error.h"
 
 namespace captioner::metrics {
 namespace {
@@ -280,7 +281,9 @@ bool is_plain_ascii(std::string_view line) {
 NonbreakingPrefixes NonbreakingPrefixes::parse(std::string_view text) {
   NonbreakingPrefixes result;
   std::size_t start = 0;
+  std::size_t line_number = 0;
   while (start <= text.size()) {
+    ++line_number;
     std::size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(start, end - start);
@@ -295,6 +298,10 @@ NonbreakingPrefixes NonbreakingPrefixes::parse(std::string_view text) {
       if (i > token_start) tokens.push_back(line.substr(token_start, i - token_start));
     }
     if (tokens.empty() || tokens[0][0] == '#') continue;
+    // The file is read as bytes: a prefix is decoded only when it is valid UTF-8.
+    if (find_invalid_utf8(tokens[0]) != std::string_view::npos) {
+      throw InputError("english.prefixes: line " + std::to_string(line_number) + ": invalid UTF-8");
+    }
     const Kind kind = tokens.size() > 1 && tokens[1] == "#NUMERIC_ONLY#" ? Kind::kNumericOnly : Kind::kAny;
     result.prefixes_[to_utf32(tokens[0])] = kind;
   }

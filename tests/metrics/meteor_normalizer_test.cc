@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "metrics/meteor_normalizer.h"
+#include "util/error.h"
 #include "util/file.h"
 
 namespace captioner::metrics {
@@ -61,6 +62,24 @@ TEST(MeteorNormalizer, ParsesPrefixKinds) {
   EXPECT_EQ(*prefixes.find(U"No"), NonbreakingPrefixes::Kind::kNumericOnly);
   EXPECT_EQ(prefixes.find(U"#"), nullptr);  // comment lines are skipped
   EXPECT_EQ(prefixes.find(U"Prefixes"), nullptr);
+}
+
+// Found by the meteor_normalizer fuzzer: english.prefixes is read without a UTF-8 check, and
+// a prefix ending inside a multi-byte sequence was decoded past the end of the text.
+TEST(MeteorNormalizer, PrefixesFileOfInvalidUtf8IsAnError) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"Mr\n\xff\xff\n", "english.prefixes: line 2: invalid UTF-8"},
+      {"# comment\nDr\nNo\xE2\x80", "english.prefixes: line 3: invalid UTF-8"},
+      {"Mr\r\n\xC3 #NUMERIC_ONLY#\n", "english.prefixes: line 2: invalid UTF-8"},
+  };
+  for (const auto& [text, expected] : cases) {
+    try {
+      NonbreakingPrefixes::parse(text);
+      ADD_FAILURE() << "no error for " << text;
+    } catch (const InputError& error) {
+      EXPECT_EQ(std::string(error.what()), expected);
+    }
+  }
 }
 
 }  // namespace
