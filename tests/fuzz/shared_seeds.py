@@ -19,7 +19,7 @@ RS = "\x1e"  # tests/fuzz/fuzz_support.h: kPartSeparator
 
 def put(out, target, name, text):
     os.makedirs(os.path.join(out, target), exist_ok=True)
-    with open(os.path.join(out, target, name), "w", encoding="utf-8", newline="") as f:
+    with open(os.path.join(out, target, name), "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
         f.write(text)
 
 
@@ -79,7 +79,7 @@ def meteor_seeds(out, folder):
         cut(prefixes) + RS + "Mr. Smith's dog, e.g. a 3-year-old, didn't bark... at No. 5!\n")
     put(out, "meteor_synonyms", "english_synsets.txt",
         cut(exceptions) + RS + cut(synsets) + RS + "dogs ran running better geese")
-    put(out, "meteor_paraphrase", "paraphrase_en_first30.txt", paraphrases)
+    put(out, "meteor_paraphrase", "paraphrase_en_first30_blocks.txt", paraphrases)
 
 
 def main():
