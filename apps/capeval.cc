@@ -1,4 +1,5 @@
 // capeval: score captions against references exactly as pycocoevalcap 1.2 does.
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -76,5 +77,13 @@ int main(int argc, char** argv) {
   } catch (const captioner::InputError& error) {
     std::cerr << "capeval: " << error.what() << '\n';
     return 1;
+  } catch (const std::filesystem::filesystem_error& error) {
+    // The system refused a file operation (permissions, a full disk): the user's to fix.
+    std::cerr << "capeval: " << captioner::file_error(error).what() << '\n';
+    return 1;
+  } catch (const std::exception& error) {
+    // Not the user's fault: a bug or the system (out of memory). One line, not an abort.
+    std::cerr << "capeval: internal error: " << error.what() << '\n';
+    return 2;
   }
 }

@@ -149,6 +149,8 @@ void run_capeval(const CapevalOptions& options, std::ostream& out, std::ostream&
   }
   const Evaluation evaluation = evaluate(loaded.captions, options.tokenization, meteor.data ? &*meteor.data : nullptr);
   if (!options.json_output.empty()) {
+    const std::filesystem::path report(options.json_output);
+    remove_stale_temporaries(report.has_parent_path() ? report.parent_path() : ".");  // of killed runs
     write_file_atomically(options.json_output, json_report(options, loaded, evaluation, meteor).dump(1) + "\n");
   }
   print_table(loaded, evaluation, options.tokenization, meteor, out);

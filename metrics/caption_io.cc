@@ -41,7 +41,7 @@ namespace {
 json parse_json(const TextFile& file) {
   try {
     return json::parse(file.text);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse_error, or out_of_range for a number like 1e999
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...".
     std::string_view message = error.what();
     if (const std::size_t end = message.find("] "); end != std::string_view::npos) {

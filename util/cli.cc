@@ -1,6 +1,5 @@
 #include "util/cli.h"
 
-#include <fstream>
 #include <iomanip>
 #include <map>
 #include <ostream>
@@ -9,6 +8,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/file.h"
 
 namespace po = boost::program_options;
 
@@ -51,6 +51,13 @@ bool any_to_string(const boost::any& value, std::string& text) {
          format_as<float>(value, text);
 }
 
+// Option name -> the config file its value came from (options from the command line or
+// defaults are absent), for name_option_source.
+std::map<std::string, std::string>& option_sources() {
+  static std::map<std::string, std::string> sources;
+  return sources;
+}
+
 }  // namespace
 
 ParsedCommand parse_command(int argc, const char* const* argv, const std::string& usage,
@@ -89,10 +96,16 @@ ParsedCommand parse_command(int argc, const char* const* argv, const std::string
     parsed.config_path = files.back();
     // Boost keeps the first value stored: the command line, then the files from the last.
     for (auto file_path = files.rbegin(); file_path != files.rend(); ++file_path) {
-      std::ifstream file(*file_path);
-      if (!file) throw file_error(*file_path, "cannot open the config file");
+      std::istringstream file(read_file(*file_path));  // names the file when missing or a folder
       try {
-        po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), parsed.values);
+        const auto from_file = po::parse_config_file(file, options, /*allow_unregistered=*/false);
+        for (const auto& option : from_file.options) {
+          const auto stored = parsed.values.find(option.string_key);
+          if (stored == parsed.values.end() || stored->second.defaulted()) {
+            option_sources().emplace(option.string_key, *file_path);
+          }
+        }
+        po::store(from_file, parsed.values);
       } catch (const po::error& error) {
         throw file_error(*file_path, describe_config_error(error));
       }
@@ -130,6 +143,13 @@ std::string resolved_config_ini(const po::options_description& options, const po
     out << '\n';
   }
   return out.str();
+}
+
+std::string name_option_source(const std::string& message) {
+  const auto colon = message.find(": ");
+  if (colon == std::string::npos) return message;
+  const auto source = option_sources().find(message.substr(0, colon));
+  return source == option_sources().end() ? message : source->second + ": " + message;
 }
 
 }  // namespace captioner

@@ -25,6 +25,12 @@ ParsedCommand parse_command(int argc, const char* const* argv, const std::string
                             const boost::program_options::options_description& options,
                             bool accepts_config, std::ostream& out);
 
+// An error message about an option's value, as the libraries word it ("train.learning-rate:
+// must be positive"), with the config file that set the value in front when one did
+// ("neg_lr.ini: train.learning-rate: must be positive"): the file to edit. Other messages
+// come back unchanged. Knows the options of the last parse_command in this process.
+std::string name_option_source(const std::string& message);
+
 // Every option of `options` that has a value (given or default) as INI text, grouped by
 // the section before the first dot of its name: the resolved config a run directory keeps,
 // which parse_command reads back as a --config file.
