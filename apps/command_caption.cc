@@ -27,7 +27,7 @@ captioner::apps::ExperimentOptions read_run_config(const fs::path& run) {
     po::store(po::parse_config_file(in, described, /*allow_unregistered=*/false), values);
     po::notify(values);
   } catch (const po::error& error) {
-    throw captioner::file_error(file.string(), error.what());
+    throw captioner::file_error(file.string(), captioner::program_options_error_text(error));
   }
   return options;
 }

@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "util/cli.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
@@ -32,7 +33,7 @@ std::map<std::string, std::string> read_config(const fs::path& file) {
     for (const auto& option : parsed.options) config[option.string_key] = option.value.empty() ? "" : option.value[0];
     return config;
   } catch (const boost::program_options::error& error) {
-    throw file_error(file.string(), error.what());
+    throw file_error(file.string(), program_options_error_text(error));
   }
 }
 

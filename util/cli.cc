@@ -1,5 +1,6 @@
 #include "util/cli.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <map>
 #include <ostream>
@@ -15,6 +16,11 @@ namespace po = boost::program_options;
 namespace captioner {
 namespace {
 
+// Access to the texts Boost puts into its message (a protected member).
+struct SubstitutionsOf : po::error_with_option_name {
+  static constexpr auto kMember = &SubstitutionsOf::m_substitutions;
+};
+
 // Boost says "unrecognised option 'train.epoch'"; in a config file that is a key.
 std::string describe_config_error(const po::error& error) {
   if (const auto* unknown = dynamic_cast<const po::unknown_option*>(&error)) {
@@ -23,7 +29,7 @@ std::string describe_config_error(const po::error& error) {
     if (dot == std::string::npos) return "unknown key '" + name + "'";
     return "unknown key '" + name.substr(dot + 1) + "' in [" + name.substr(0, dot) + "]";
   }
-  return error.what();
+  return program_options_error_text(error);
 }
 
 template <typename T>
@@ -84,7 +90,7 @@ ParsedCommand parse_command(int argc, const char* const* argv, const std::string
                   .run(),
               parsed.values);
   } catch (const po::error& error) {
-    throw InputError(std::string(error.what()) + " (see --help)");
+    throw InputError(program_options_error_text(error) + " (see --help)");
   }
   if (parsed.values.count("help") || argc <= 1) {
     out << usage << '\n' << all << '\n';
@@ -114,9 +120,24 @@ ParsedCommand parse_command(int argc, const char* const* argv, const std::string
   try {
     po::notify(parsed.values);
   } catch (const po::error& error) {
-    throw InputError(std::string(error.what()) + " (see --help)");
+    throw InputError(program_options_error_text(error) + " (see --help)");
   }
   return parsed;
+}
+
+std::string program_options_error_text(const po::error& error) {
+  if (const auto* named = dynamic_cast<const po::error_with_option_name*>(&error)) {
+    // what() builds the message on every call from its substitutions: changing them in the
+    // caught exception object (never const itself) is what makes the next call safe.
+    auto& writable = const_cast<po::error_with_option_name&>(*named);
+    const auto substitutions = named->*SubstitutionsOf::kMember;  // a copy: set_substitute changes the map
+    for (auto [placeholder, text] : substitutions) {
+      if (text.find('%') == std::string::npos) continue;
+      std::replace(text.begin(), text.end(), '%', '?');
+      writable.set_substitute(placeholder, text);
+    }
+  }
+  return error.what();
 }
 
 std::string resolved_config_ini(const po::options_description& options, const po::variables_map& values) {

@@ -31,6 +31,12 @@ ParsedCommand parse_command(int argc, const char* const* argv, const std::string
 // come back unchanged. Knows the options of the last parse_command in this process.
 std::string name_option_source(const std::string& message);
 
+// A Boost.Program_options error's message. Use it instead of what(): Boost replaces each
+// placeholder of its message ("%value%", "%option%", "%invalid_line%", ...) in a loop that
+// never ends when the text put in contains the placeholder again, so a value such as
+// "%value%" hung the command; here a '%' in those texts becomes '?'.
+std::string program_options_error_text(const boost::program_options::error& error);
+
 // Every option of `options` that has a value (given or default) as INI text, grouped by
 // the section before the first dot of its name: the resolved config a run directory keeps,
 // which parse_command reads back as a --config file.

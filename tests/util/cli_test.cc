@@ -1,8 +1,14 @@
 #include "util/cli.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -80,6 +86,54 @@ TEST(Cli, BadValueAndUnknownOptionAreErrors) {
     EXPECT_EQ(std::string(error.what()).rfind(config + ": ", 0), 0u) << error.what();
   }
   EXPECT_THROW(parse({"--config", "/nonexistent/x.ini"}, options), InputError);
+}
+
+// Found by the config_ini fuzzer: Boost's error_with_option_name::what() replaces
+// "%value%" and the other placeholders in a loop that never ends when the text put in
+// contains its placeholder again, so "--train.epochs %value%" (or "epochs = %value%" in a
+// config file) hung every command. Parsed in a child process that is killed after 20 s.
+TEST(Cli, AValueHoldingBoostsPlaceholderIsAnErrorNotAHang) {
+  const auto config = write_config("cli_test_placeholder.ini", "[train]\nepochs = %value%\n");
+  const std::vector<std::vector<const char*>> cases = {
+      {"--train.epochs", "%value%"}, {"--train.epochs", "7%canonical_option%"}, {"--config", config.c_str()}};
+  for (const auto& args : cases) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      Settings s;
+      auto options = describe(s);
+      try {
+        parse(args, options);
+      } catch (const InputError& error) {
+        const std::string message = error.what();
+        ::_exit(message.find("epochs") != std::string::npos && message.find('\n') == std::string::npos ? 0 : 3);
+      }
+      ::_exit(2);
+    }
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (::waitpid(child, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(child, SIGKILL);
+        ::waitpid(child, &status, 0);
+        FAIL() << args[0] << " " << args[1] << ": parsing hangs";
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << args[0] << " " << args[1] << ": status " << status;
+  }
+}
+
+// The same for the callers that parse a run's config.ini with Boost directly (caption, compare):
+// a line that is not "key = value" is put into the message as it is.
+TEST(Cli, ProgramOptionsErrorTextOfAnyError) {
+  po::invalid_config_file_syntax syntax("%invalid_line%", po::invalid_syntax::unrecognized_line);
+  EXPECT_EQ(captioner::program_options_error_text(syntax),
+            "the options configuration file contains an invalid line '?invalid_line?'");
+  po::invalid_option_value value("%value%");
+  value.set_option_name("train.epochs");
+  EXPECT_EQ(captioner::program_options_error_text(value), "the argument ('?value?') for option 'train.epochs' is invalid");
+  EXPECT_EQ(captioner::program_options_error_text(po::error("plain %value%")), "plain %value%");
 }
 
 TEST(Cli, HelpIsShownAndParsingStops) {
