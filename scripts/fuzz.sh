@@ -6,6 +6,7 @@
 # target; logs, corpora and the inputs of findings stay in build-fuzz/fuzz/<target>/.
 #
 # Environment: CAPTIONER_FUZZ_TARGETS (space-separated names, default all),
+# CAPTIONER_FUZZ_NO_BUILD=1 (run what build-fuzz has, e.g. several runs side by side),
 # CAPTIONER_SHARED_DATA (default ../shared/data) and CAPTIONER_METEOR_DATA (default
 # build/meteor-data), from which extra seeds are sliced at run time when they exist.
 set -euo pipefail
@@ -20,15 +21,19 @@ for tool in clang clang++; do
   command -v "$tool" >/dev/null || { echo "fuzz.sh: $tool not found (scripts/install-deps.sh installs it)" >&2; exit 2; }
 done
 
-echo "== building the fuzz targets in $build"
-build_start=$SECONDS
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCAPTIONER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCAPTIONER_BUILD_TESTS=OFF >"$build.configure.log" 2>&1 || { cat "$build.configure.log" >&2; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target captioner_fuzzers
-echo "built in $((SECONDS - build_start)) s"
+if [ "${CAPTIONER_FUZZ_NO_BUILD:-0}" != 1 ]; then
+  echo "== building the fuzz targets in $build"
+  build_start=$SECONDS
+  mkdir -p "$build"
+  CC=clang CXX=clang++ cmake -S . -B "$build" -DCAPTIONER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCAPTIONER_BUILD_TESTS=OFF >"$build/configure.log" 2>&1 || { cat "$build/configure.log" >&2; exit 1; }
+  cmake --build "$build" -j"$(nproc)" --target captioner_fuzzers
+  echo "built in $((SECONDS - build_start)) s"
+fi
 
-seeds="$build/fuzz/shared-seeds"
-rm -rf "$seeds"
+mkdir -p "$build/fuzz"
+seeds=$(mktemp -d "$build/fuzz/shared-seeds.XXXXXX")
+trap 'rm -rf "$seeds"' EXIT
 python3 tests/fuzz/shared_seeds.py "$seeds" --shared-data "${CAPTIONER_SHARED_DATA:-../shared/data}" \
   --meteor-data "${CAPTIONER_METEOR_DATA:-build/meteor-data}"
 
@@ -39,7 +44,6 @@ targets="${CAPTIONER_FUZZ_TARGETS:-$all_targets}"
 max_len_of() {
   case "$1" in
     image_decode) echo 65536 ;;
-    checkpoint_state) echo 16384 ;;
     *) echo 8192 ;;
   esac
 }
@@ -54,6 +58,7 @@ dict_of() {
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1:allocator_may_return_null=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0"
 findings=()
 summary=()
 total_execs=0
@@ -61,6 +66,7 @@ for target in $targets; do
   binary="$build/tests/fuzz/${target}_fuzzer"
   [ -x "$binary" ] || { echo "fuzz.sh: no target $target ($binary)" >&2; exit 2; }
   work="$build/fuzz/$target"
+  rm -rf "$work/findings"  # this run's findings only (the corpus carries over)
   mkdir -p "$work/corpus" "$work/findings"
   corpora=("$work/corpus" "tests/fuzz/corpus/$target")
   [ -d "$seeds/$target" ] && corpora+=("$seeds/$target")
