@@ -1,6 +1,10 @@
 #include "apps/experiment_options.h"
 
+#include <map>
+#include <sstream>
 #include <string>
+
+#include "util/cli.h"
 
 namespace po = boost::program_options;
 
@@ -137,6 +141,47 @@ void add_experiment_options(po::options_description& described, ExperimentOption
   add_train_options(described, options.train);
   add_decode_options(described, options.decode);
   add_run_options(described, options.run);
+}
+
+std::string config_reference_markdown() {
+  ExperimentOptions options;
+  po::options_description described;
+  add_experiment_options(described, options);
+  // The defaults as a run's config.ini would hold them: resolved from an empty command line.
+  po::variables_map values;
+  const char* const no_arguments[] = {"captioner"};
+  po::store(po::parse_command_line(1, no_arguments, described), values);
+  po::notify(values);
+  std::map<std::string, std::string> defaults;
+  std::istringstream ini(resolved_config_ini(described, values));
+  std::string section;
+  for (std::string line; std::getline(ini, line);) {
+    if (line.size() > 2 && line.front() == '[') {
+      section = line.substr(1, line.size() - 2);
+    } else if (const auto equals = line.find(" = "); equals != std::string::npos) {
+      defaults[section + "." + line.substr(0, equals)] = line.substr(equals + 3);
+    }
+  }
+  // Markdown: pipes escaped, angle brackets as entities (GitHub would take <F> for a tag).
+  const auto escaped = [](const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+      if (c == '|') out += "\\|";
+      else if (c == '<') out += "&lt;";
+      else if (c == '>') out += "&gt;";
+      else out += c;
+    }
+    return out;
+  };
+  std::ostringstream out;
+  out << "| key | default | meaning |\n| --- | --- | --- |\n";
+  for (const auto& option : described.options()) {  // section by section, as added above
+    const std::string& name = option->long_name();
+    const auto found = defaults.find(name);
+    out << "| `" << name << "` | " << (found == defaults.end() ? "(none)" : "`" + found->second + "`") << " | "
+        << escaped(option->description()) << " |\n";
+  }
+  return out.str();
 }
 
 }  // namespace captioner::apps

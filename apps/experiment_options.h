@@ -3,6 +3,8 @@
 // later [data], [decoder], [train], [decode]) meet the command line. Each section is its
 // module's options struct; the defaults live in those structs, never here.
 
+#include <string>
+
 #include <boost/program_options.hpp>
 
 #include "decoder/decode_options.h"
@@ -29,6 +31,10 @@ void add_experiment_options(boost::program_options::options_description& describ
 
 // The model the sections describe ([encoder], [decoder], [train] bow-loss).
 train::ModelOptions model_options(const ExperimentOptions& options);
+
+// Every key of an experiment config (the options above), its default and its meaning, as a
+// markdown table: the README's config reference is this text (scripts/update-readme-config.sh).
+std::string config_reference_markdown();
 
 // The [decode] section alone (captioner caption overrides a run's decoding with it).
 void add_decode_options(boost::program_options::options_description& described, decoder::DecodeOptions& options);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole pipeline on the built-in synthetic benchmark, in one command:
 #   synth -> prepare -> train (the captioner and the blind baseline) -> caption the test
-#   split -> score -> the oracle's (held-out human-style caption) score beside them.
+#   split -> score -> the oracle's (held-out human-style caption) score beside them -> the
+#   report page (runs/shapes/report.html).
 # Expects a build in ./build (the README's first command makes it). Minutes on 2 cores.
 # Environment: BUILD (build dir), DATA (where data sets go), RUNS (where runs go),
 # QUICK=1 (a few hundred images and one epoch: a smoke test, not a result).
@@ -56,3 +57,6 @@ print()
 print("test CIDEr-D    captioner %.3f    blind baseline %.3f    oracle (held-out caption) %.3f" % (model, blind, oracle))
 print("captioner / blind = %.1fx    captioner / oracle = %.0f%%" % (model / max(blind, 1e-9), 100 * model / oracle))
 PY
+echo
+# The page to look at: scores beside the baseline and oracle, curves, captioned test images.
+"$captioner" report --run "$RUNS/shapes"

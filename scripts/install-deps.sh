@@ -8,11 +8,15 @@ packages=(
   build-essential cmake ccache pkg-config re2c python3 python3-venv
   # libraries
   libtorch-dev libopenblas0-openmp libopencv-dev libsentencepiece-dev sentencepiece
+  # gloo's headers, for c10d's ProcessGroupGloo (data-parallel training; the code is in libtorch_cpu)
+  libgloo-dev
   libboost-program-options-dev nlohmann-json3-dev libssl-dev libstemmer-dev wordnet-base
+  # the decoding step's LSTM cell calls the Sleef functions LibTorch's AVX2 kernels call (decoder/lstm_cell.h)
+  libsleef-dev
   # METEOR: zlib reads its paraphrase table, unzip gets its data out of the jar (scripts/get-meteor-data.sh)
   zlib1g-dev unzip
-  # tests and benchmarks
-  libgtest-dev libbenchmark-dev
+  # tests and benchmarks; headless Chromium renders the report page (tests/train/report_test.cc)
+  libgtest-dev libbenchmark-dev chromium
   # libjpeg writes the CMYK test JPEGs; Debian's Python with PIL and NumPy runs bench/image_store_vs_pil.py
   libjpeg-dev python3-pil python3-numpy
   # the same captioning model in Python PyTorch, for bench/model_vs_pytorch.py
