@@ -23,6 +23,8 @@ packages=(
   python3-torch
   # Java runs the reference tools (pycocoevalcap's tokenizer and METEOR) in the parity suite
   default-jre-headless
+  # clang with libFuzzer and its OpenMP for the fuzz targets (scripts/fuzz.sh)
+  clang libclang-rt-14-dev libomp-dev
 )
 
 missing=()
