@@ -2,12 +2,14 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "apps/commands.h"
 #include "apps/runtime.h"
+#include "util/cli.h"
 #include "util/error.h"
 
 namespace captioner::apps {
@@ -54,7 +56,11 @@ int main(int argc, char** argv) {
     try {
       return command.run(static_cast<int>(arguments.size()), arguments.data());
     } catch (const captioner::InputError& error) {
-      std::cerr << program << ": " << error.what() << '\n';
+      std::cerr << program << ": " << captioner::name_option_source(error.what()) << '\n';
+      return 1;
+    } catch (const std::filesystem::filesystem_error& error) {
+      // The system refused a file operation (permissions, a full disk): the user's to fix.
+      std::cerr << program << ": " << captioner::file_error(error).what() << '\n';
       return 1;
     } catch (const std::exception& error) {
       // Not the user's fault: a bug or the system (out of memory, disk full).

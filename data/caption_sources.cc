@@ -45,7 +45,7 @@ std::string read_input(const fs::path& path, const std::string& role, CaptionSou
 json parse_json(const std::string& text, const std::string& path, const json::parser_callback_t& filter = nullptr) {
   try {
     return json::parse(text, filter);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse_error, or out_of_range for a number like 1e999
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...".
     std::string message = error.what();
     if (const auto end = message.find("] "); end != std::string::npos) message.erase(0, end + 2);

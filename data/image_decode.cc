@@ -65,6 +65,17 @@ bool is_png(const std::vector<std::uint8_t>& b) {
   return b.size() >= 8 && std::equal(signature, signature + 8, b.begin());
 }
 
+// Pillow's limit against decompression bombs (twice Image.MAX_IMAGE_PIXELS): a header that
+// claims more pixels is refused before any pixel buffer is allocated. Camera photos stay
+// under it (150 megapixels); a 20,000 x 20,000 header (1.2 GB decoded) does not.
+constexpr std::uint64_t kMaxPixels = 178956970;
+
+std::string check_pixel_count(std::uint64_t width, std::uint64_t height) {
+  if (width * height <= kMaxPixels) return "";
+  return "image of " + std::to_string(width) + " x " + std::to_string(height) + " pixels is over the limit of " +
+         std::to_string(kMaxPixels) + " pixels (a decompression bomb?)";
+}
+
 constexpr const char* kTruncatedJpeg = "truncated JPEG (the file ends before its end-of-image marker)";
 
 // libjpeg decodes a truncated JPEG with a warning and grey rows where the data ran out,
@@ -88,7 +99,9 @@ std::string check_jpeg_structure(const std::vector<std::uint8_t>& b, int& shorte
     if (pos + length > n) return kTruncatedJpeg;
     const bool start_of_frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (start_of_frame && length >= 7) {
-      shorter_side = static_cast<int>(std::min(big_endian16(p + pos + 3), big_endian16(p + pos + 5)));
+      const unsigned height = big_endian16(p + pos + 3), width = big_endian16(p + pos + 5);
+      shorter_side = static_cast<int>(std::min(height, width));
+      if (std::string problem = check_pixel_count(width, height); !problem.empty()) return problem;
     }
     pos += length;
     if (marker != 0xDA) continue;
@@ -113,6 +126,12 @@ std::string check_jpeg_structure(const std::vector<std::uint8_t>& b, int& shorte
 
 // A PNG ends with its IEND chunk; libpng may return what it had before the data ran out.
 std::string check_png_structure(const std::vector<std::uint8_t>& b) {
+  // IHDR comes first: width and height at bytes 16 and 20.
+  if (b.size() >= 24 && std::memcmp(b.data() + 12, "IHDR", 4) == 0) {
+    if (std::string problem = check_pixel_count(big_endian32(b.data() + 16), big_endian32(b.data() + 20)); !problem.empty()) {
+      return problem;
+    }
+  }
   std::size_t pos = 8;  // after the signature
   while (pos + 8 <= b.size()) {
     const std::uint64_t length = big_endian32(b.data() + pos);

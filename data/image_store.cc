@@ -367,12 +367,17 @@ ImageStoreBuildResult build_image_store(const std::vector<ImageSource>& sources,
     } catch (...) {
       if (pending.valid()) pending.wait();
       ::close(fd);
+      // Nothing committed yet (a bad image with --strict, a full disk at once): nothing to
+      // resume, so no partial array is left behind.
+      if (journal->done == 0) {
+        std::error_code ignored;
+        fs::remove(paths.partial, ignored);
+        fs::remove(paths.journal, ignored);
+      }
       throw;
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) throw file_error(paths.partial.string(), "cannot flush: " + errno_text(errno));
-    if (std::rename(paths.partial.c_str(), paths.array.c_str()) != 0) {
-      throw file_error(paths.array.string(), "cannot rename the finished array into place: " + errno_text(errno));
-    }
+    if (::close(fd) != 0) throw file_error(paths.partial.string(), "cannot flush: " + errno_text(errno));
+    commit_file(paths.partial, paths.array);  // fsync, rename, fsync of the folder
   }
 
   result.stored = journal->stored;

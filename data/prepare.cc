@@ -264,6 +264,7 @@ PrepareSummary prepare_dataset(const PrepareOptions& options, std::ostream* log)
   std::error_code error;
   fs::create_directories(out, error);
   if (error) throw file_error(out.string(), "cannot create the folder: " + error.message());
+  remove_stale_temporaries(out);  // left by a killed run
   const ordered_json before = previous_manifest(out);
   bool worked = false;
 

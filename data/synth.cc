@@ -50,13 +50,14 @@ void prepare_output_directory(const fs::path& out) {
   std::error_code error;
   if (fs::exists(out, error)) {
     if (!fs::is_directory(out, error)) throw file_error(out.string(), "exists and is not a directory");
+    remove_stale_temporaries(out);  // a run killed while writing its first synth.json left only that
     if (!fs::is_empty(out, error) && !fs::exists(out / "synth.json", error)) {
       throw file_error(out.string(),
                        "is not empty and holds no synth.json: refusing to write a data set into it "
                        "(give a new or empty directory)");
     }
   }
-  fs::create_directories(out / "images", error);
+  fs::create_directories(out, error);
   if (error) throw file_error(out.string(), "cannot create the directory: " + error.message());
 }
 
@@ -238,6 +239,12 @@ SynthSummary generate_synth(const SynthOptions& options, std::ostream* progress_
   std::vector<SynthImage> images(static_cast<std::size_t>(options.count));
   // Marks the directory as ours and as unfinished until the final synth.json replaces this.
   write_json(options.out / "synth.json", summary_json(options, {}, false), 2);
+  // Only now the images' folder: a kill before the marker leaves an empty directory, not a
+  // foreign-looking one that the next run would refuse.
+  std::error_code error;
+  fs::create_directories(image_directory, error);
+  if (error) throw file_error(image_directory.string(), "cannot create the directory: " + error.message());
+  remove_stale_temporaries(image_directory);
 
   Progress progress("synth: images", static_cast<std::uint64_t>(options.count), progress_out);
   std::atomic<int> next{0};

@@ -136,7 +136,13 @@ int64_t EncoderPlan::flops() const {
 }
 
 EncoderPlan plan_encoder(const std::vector<LayerSpec>& layers, int64_t image_size) {
-  if (image_size < 1) throw InputError("encoder image size must be at least 1, not " + std::to_string(image_size));
+  // The upper bound keeps every volume, parameter and FLOP count far from int64 overflow
+  // (and is 30 times COCO's usual 224).
+  constexpr int64_t kMaxImageSize = 8192;
+  if (image_size < 1 || image_size > kMaxImageSize) {
+    throw InputError("encoder image size must be 1 to " + std::to_string(kMaxImageSize) + " pixels, not " +
+                     std::to_string(image_size));
+  }
   EncoderPlan plan = Planner("encoder spec: ", nullptr).plan(layers, {image_size, image_size, 3});
   const Volume& last = plan.output();
   if (last.height != 1 || last.width != 1)

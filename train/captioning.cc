@@ -139,6 +139,7 @@ fs::path caption_run(const CaptionRequest& request, std::ostream& out, std::ostr
                        {"caption", captions[i]}});
   }
   const fs::path results_file = request.out.empty() ? request.run / ("results_" + what + ".json") : request.out;
+  remove_stale_temporaries(results_file.has_parent_path() ? results_file.parent_path() : fs::path("."));  // of killed runs
   write_file_atomically(results_file, results.dump(1) + "\n");
   nlohmann::json settings = {{"run", request.run.string()},
                              {"checkpoint", request.checkpoint},

@@ -2,9 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include <cstdio>
 #include <mutex>
-#include <unistd.h>
+#include <system_error>
 
 #include "util/error.h"
 #include "util/file.h"
@@ -74,15 +73,21 @@ void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module&
     archive.write("rng", generator.get_state());
   }
 
-  std::filesystem::create_directories(file.parent_path());
-  const auto temporary = file.string() + ".tmp" + std::to_string(::getpid());
+  std::error_code error;
+  std::filesystem::create_directories(file.parent_path(), error);
+  if (error) throw file_error(file.parent_path().string(), "cannot create the folder: " + error.message());
   try {
-    archive.save_to(temporary);
-  } catch (const c10::Error& error) {
-    std::remove(temporary.c_str());
-    throw file_error(file.string(), std::string("cannot write the checkpoint: ") + error.what_without_backtrace());
+    // The zip writer hands its bytes to the sink, which never throws into it: a full disk
+    // is reported by write_file_atomically once the archive is done.
+    write_file_atomically(file, [&](const ByteSink& write) {
+      archive.save_to([&](const void* data, std::size_t size) {
+        write(data, size);
+        return size;
+      });
+    });
+  } catch (const c10::Error& failure) {
+    throw file_error(file.string(), std::string("cannot write the checkpoint: ") + failure.what_without_backtrace());
   }
-  std::filesystem::rename(temporary, file);
   nlohmann::json sidecar = state;
   sidecar["checkpoint"] = file.filename().string();
   write_file_atomically(file.string() + ".json", sidecar.dump(2) + "\n");

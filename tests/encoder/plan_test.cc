@@ -116,7 +116,8 @@ TEST(Plan, OtherErrors) {
   EXPECT_EQ(plan_error("conv3x8p1 relu pool2", 32),
             "encoder spec: the last volume is 16x16x8, not 1x1xN: end the spec with gap or fc<N> to give the decoder a "
             "feature vector");
-  EXPECT_EQ(plan_error("gap", 0), "encoder image size must be at least 1, not 0");
+  EXPECT_EQ(plan_error("gap", 0), "encoder image size must be 1 to 8192 pixels, not 0");
+  EXPECT_EQ(plan_error("conv3x8 fc10", 2000000000), "encoder image size must be 1 to 8192 pixels, not 2000000000");
 }
 
 TEST(Plan, FullyConvolutionalUseOnLargerImages) {
