@@ -42,7 +42,9 @@ std::size_t aligned(std::size_t offset) { return (offset + 7) & ~static_cast<std
 // Java's BufferedReader.readLine() over text: '\n', '\r' and "\r\n" end lines.
 class LineSplitter {
  public:
-  explicit LineSplitter(std::function<std::size_t(char*, std::size_t)> read) : read_(std::move(read)) {}
+  // `chunk`: bytes read at a time (the table's text in memory is read in one).
+  explicit LineSplitter(std::function<std::size_t(char*, std::size_t)> read, std::size_t chunk = 1 << 20)
+      : read_(std::move(read)), chunk_(chunk) {}
 
   bool next(std::string_view& line) {
     for (;;) {
@@ -78,13 +80,14 @@ class LineSplitter {
     buffer_.erase(0, position_);
     position_ = 0;
     const std::size_t old_size = buffer_.size();
-    buffer_.resize(old_size + (1 << 20));
-    const std::size_t got = read_(buffer_.data() + old_size, 1 << 20);
+    buffer_.resize(old_size + chunk_);
+    const std::size_t got = read_(buffer_.data() + old_size, chunk_);
     buffer_.resize(old_size + got);
     return got > 0;
   }
 
   std::function<std::size_t(char*, std::size_t)> read_;
+  std::size_t chunk_;
   std::string buffer_;
   std::size_t position_ = 0;
   bool skip_newline_ = false;
@@ -93,7 +96,8 @@ class LineSplitter {
 // Open-addressing map from (node, word) to child node while the trie is built.
 class EdgeMap {
  public:
-  EdgeMap() : keys_(1 << 20, kEmpty), values_(1 << 20) {}
+  // `slots`: a power of two; the map doubles when half full.
+  explicit EdgeMap(std::size_t slots) : keys_(slots, kEmpty), values_(slots) {}
 
   // The child of `node` by `word`, made (with id `next`) if new.
   std::uint32_t find_or_add(std::uint32_t node, std::uint32_t word, std::uint32_t next, bool& added) {
@@ -144,7 +148,8 @@ class EdgeMap {
 // Reads the table's blocks and builds the cache image.
 class TableBuilder {
  public:
-  explicit TableBuilder(std::string name) : name_(std::move(name)) {
+  // `edge_slots`: the trie's edge map starts with room for half as many edges.
+  TableBuilder(std::string name, std::size_t edge_slots) : name_(std::move(name)), edges_(edge_slots) {
     node_parent_.push_back(0);
     node_word_.push_back(0);
     node_depth_.push_back(0);
@@ -325,7 +330,7 @@ std::string build_from_gzip(const std::filesystem::path& source, const std::stri
     }
     return static_cast<std::size_t>(got);
   });
-  TableBuilder builder(source.string());
+  TableBuilder builder(source.string(), std::size_t{1} << 20);  // millions of phrases
   try {
     builder.read(lines);
   } catch (...) {
@@ -381,13 +386,18 @@ void ParaphraseTable::attach(std::shared_ptr<const void> storage, std::string_vi
 
 ParaphraseTable ParaphraseTable::from_text(std::string_view text, const std::string& name) {
   std::size_t position = 0;
-  LineSplitter lines([&](char* out, std::size_t size) {
-    const std::size_t got = std::min(size, text.size() - position);
-    std::memcpy(out, text.data() + position, got);
-    position += got;
-    return got;
-  });
-  TableBuilder builder(name);
+  LineSplitter lines(
+      [&](char* out, std::size_t size) {
+        const std::size_t got = std::min(size, text.size() - position);
+        std::memcpy(out, text.data() + position, got);
+        position += got;
+        return got;
+      },
+      std::max<std::size_t>(text.size(), 1));
+  // Room for as many edges as the text has bytes (a word is at least two with its space).
+  std::size_t edge_slots = 1024;
+  while (edge_slots < text.size() && edge_slots < (std::size_t{1} << 20)) edge_slots *= 2;
+  TableBuilder builder(name, edge_slots);
   builder.read(lines);
   auto image = std::make_shared<std::string>(builder.finish(""));
   ParaphraseTable table;
