@@ -174,6 +174,9 @@ class Fixtures:
         must(run([c, "train", "--threads", "1", "--config", self.tiny_ini, "--run.name", "bpe",
                   "--data.dir", self.prep_bpe], env=self.env), "train (bpe)")
         self.run, self.run_bpe = f"{self.runs}/word", f"{self.runs}/bpe"
+        # The word run captioned and scored on test, as `captioner report` needs.
+        must(run([c, "caption", "--run", self.run, "--split", "test", "--score", "--threads", "1"], env=self.env),
+             "caption --score")
         self.nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups" if os.geteuid() == 0 else ""
         self.before = snapshot(self.root)
 
@@ -235,6 +238,12 @@ def copy_images(fx, case, replace=None, data=None):
 
 def copy_run(fx, case, source=None, name="run"):
     shutil.copytree(source or fx.run, f"{case}/{name}")
+
+
+def insert_line(path, index, line):
+    lines = open(path).read().splitlines()
+    lines.insert(index, line)
+    write(path, "\n".join(lines) + "\n")
 
 
 def hold_resume(fx, case):
@@ -341,6 +350,14 @@ SETUPS = {
     "caption-out-is-a-folder": lambda fx, c: os.makedirs(f"{c}/results.json"),
     "caption-unwritable-out": lambda fx, c: (os.makedirs(f"{c}/out"), os.chmod(f"{c}/out", 0o555)),
     "caption-full-disk": lambda fx, c: write(f"{c}/results.json", '[{"image_id": 1, "caption": "the old results"}]\n'),
+    # report
+    "report-not-a-run": lambda fx, c: os.makedirs(f"{c}/run"),
+    "report-not-captioned": lambda fx, c: copy_run(fx, c, fx.run_bpe, "runs/run"),
+    "report-damaged-log": lambda fx, c: (copy_run(fx, c, fx.run, "runs/run"), insert_line(f"{c}/runs/run/log.jsonl", 1, "[1, 2]")),
+    "report-results-wrong-shape": lambda fx, c: (copy_run(fx, c, fx.run, "runs/run"), write(f"{c}/runs/run/results_test.json", "{}\n")),
+    "report-gallery-too-small": None,
+    "report-unwritable-out": lambda fx, c: (os.makedirs(f"{c}/out"), os.chmod(f"{c}/out", 0o555)),
+    "report-full-disk": lambda fx, c: write(f"{c}/report.html", "<p>the old report</p>\n"),
 }
 
 
