@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 
 #include "tests/support/command.h"
+#include "tests/support/tiny_experiment.h"
 #include "train/caption_model.h"
 #include "train/checkpoint.h"
 
@@ -25,28 +26,17 @@ using captioner::test::run_command;
 namespace {
 
 const std::string kCaptioner = CAPTIONER_PATH;
-const std::string kSpec = "conv3x8p1 relu pool2 conv3x16p1 relu pool2 fc32";
+const std::string kSpec = captioner::test::kTinyEncoderSpec;
 
-// One tiny data set for the whole suite: 60 images of 32x32, prepared with a word tokenizer.
+// One tiny data set for the whole suite (tests/support/tiny_experiment.h): 60 images of 32x32.
 class TrainCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     root_ = fs::path(::testing::TempDir()) / ("captioner_train_cli_" + std::to_string(::getpid()));
     fs::remove_all(root_);
     fs::create_directories(root_);
-    auto synth = run_command(kCaptioner + " synth --out " + quoted((root_ / "shapes").string()) +
-                             " --count 60 --val-count 10 --test-count 10 --image-size 32");
-    ASSERT_EQ(synth.exit_code, 0) << synth.output;
-    auto prepare = run_command(kCaptioner + " prepare --karpathy " + quoted((root_ / "shapes/dataset_shapes.json").string()) +
-                               " --images " + quoted((root_ / "shapes/images").string()) + " --out " +
-                               quoted((root_ / "prep").string()) +
-                               " --image-size 32 --tokenizer.model-type word --tokenizer.adjust-vocab-size");
-    ASSERT_EQ(prepare.exit_code, 0) << prepare.output;
-    std::ofstream(root_ / "tiny.ini") << "[data]\ndir = " << (root_ / "prep").string() << "\n[encoder]\nspec = " << kSpec
-                                      << "\nimage-size = 32\n[decoder]\nembedding-size = 16\nhidden-size = 32\n"
-                                      << "[train]\nepochs = 3\nbatch-size = 16\neval-every = 3\nwarmup-steps = 2\n"
-                                      << "workers = 1\npatience = 0\nbow-loss = 0.5\n[decode]\nstrategy = greedy\nmax-length = 12\n"
-                                      << "[run]\ndir = " << (root_ / "runs").string() << "\n";
+    const auto tiny = captioner::test::make_tiny_experiment(kCaptioner, root_);
+    ASSERT_EQ(tiny.error, "");
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
