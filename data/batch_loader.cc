@@ -71,6 +71,10 @@ BatchLoader::BatchLoader(ImageStore store, std::vector<CaptionExample> examples,
   if (options_.workers < 0) throw InputError("loader: workers must be 0 or more, not " + std::to_string(options_.workers));
   if (options_.prefetch < 1) throw InputError("loader: prefetch must be at least 1, not " + std::to_string(options_.prefetch));
   if (options_.bucket_span < 1) throw InputError("loader: bucket span must be at least 1, not " + std::to_string(options_.bucket_span));
+  if (options_.shard_count < 1 || options_.shard_index < 0 || options_.shard_index >= options_.shard_count) {
+    throw InputError("loader: shard " + std::to_string(options_.shard_index) + " of " +
+                     std::to_string(options_.shard_count) + " does not exist");
+  }
   for (std::size_t i = 0; i < examples_.size(); ++i) {
     if (examples_[i].image_index >= store_.size()) {
       throw InputError("loader: caption example " + std::to_string(i) + " refers to image " +
@@ -129,6 +133,17 @@ std::vector<std::vector<std::size_t>> BatchLoader::epoch_plan(uint64_t epoch) co
   }
   // Otherwise the batches would come shortest first within every window.
   if (options_.bucket_by_length && options_.shuffle) Random(options_.seed, epoch, kBatchOrder).shuffle(batches);
+  if (options_.shard_count > 1) {
+    const auto shards = static_cast<std::size_t>(options_.shard_count);
+    const auto shard = static_cast<std::size_t>(options_.shard_index);
+    for (auto& batch : batches) {
+      const std::size_t base = batch.size() / shards, longer = batch.size() % shards;
+      const std::size_t begin = shard * base + std::min(shard, longer);
+      const std::size_t end = begin + base + (shard < longer ? 1 : 0);
+      batch = std::vector<std::size_t>(batch.begin() + static_cast<std::ptrdiff_t>(begin),
+                                       batch.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+  }
   return batches;
 }
 

@@ -60,6 +60,11 @@ struct LoaderOptions {
   // probability 1/2) only when pairs are given, so captions stay true.
   std::vector<std::pair<int32_t, int32_t>> flip_swap_tokens;
   int32_t pad_id = 0, bos_id = 1, eos_id = 2;  // data/sentencepiece.h's fixed ids
+  // Data-parallel training: every batch of the epoch's plan (the same on every process) is
+  // cut into shard_count contiguous slices, the first (size % shard_count) one row longer,
+  // and this loader delivers slice shard_index (possibly empty for a short last batch).
+  int shard_count = 1;
+  int shard_index = 0;
 };
 
 // Where the loader stands: the batch the next call to next() returns.

@@ -25,16 +25,24 @@ CaptionModelImpl::CaptionModelImpl(ModelOptions options, int vocab_size) : optio
 
 torch::Tensor CaptionModelImpl::features(const torch::Tensor& images) {
   if (encoder_.is_empty()) return torch::zeros({images.size(0), 0});
-  return encoder_->forward(images);
+  // Images come from the loader on the CPU; the model may live on a GPU (--device cuda).
+  const auto parameters = encoder_->parameters();
+  return encoder_->forward(parameters.empty() ? images : images.to(parameters.front().device()));
 }
 
 torch::Tensor CaptionModelImpl::loss(const torch::Tensor& images, const torch::Tensor& tokens, double label_smoothing) {
+  const auto terms = loss_terms(images, tokens, label_smoothing);
+  if (!terms.bag_of_words.defined()) return terms.caption;
+  return terms.caption + options_.bow_loss * terms.bag_of_words;
+}
+
+CaptionModelImpl::LossTerms CaptionModelImpl::loss_terms(const torch::Tensor& images, const torch::Tensor& tokens,
+                                                         double label_smoothing) {
   const auto image_features = features(images);
-  auto loss = decoder::caption_loss(decoder_, image_features, tokens, label_smoothing);
-  if (!bag_of_words_.is_empty()) {
-    loss = loss + options_.bow_loss * decoder::bag_of_words_loss(bag_of_words_(image_features), tokens);
-  }
-  return loss;
+  LossTerms terms;
+  terms.caption = decoder::caption_loss(decoder_, image_features, tokens, label_smoothing);
+  if (!bag_of_words_.is_empty()) terms.bag_of_words = decoder::bag_of_words_loss(bag_of_words_(image_features), tokens);
+  return terms;
 }
 
 std::vector<std::vector<decoder::Hypothesis>> CaptionModelImpl::caption(const torch::Tensor& images,

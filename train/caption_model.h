@@ -34,6 +34,13 @@ class CaptionModelImpl : public torch::nn::Module {
   // Teacher-forced loss on `tokens` (int64 N x T: bos, caption, eos, padding), plus the
   // weighted bag-of-words loss when the model has one.
   torch::Tensor loss(const torch::Tensor& images, const torch::Tensor& tokens, double label_smoothing);
+  // loss()'s two terms apart (data-parallel training weighs each rank's share of a global
+  // batch by its tokens and by its captions): the caption loss (mean over real tokens) and
+  // the unweighted bag-of-words loss (mean over captions; undefined without the layer).
+  struct LossTerms {
+    torch::Tensor caption, bag_of_words;
+  };
+  LossTerms loss_terms(const torch::Tensor& images, const torch::Tensor& tokens, double label_smoothing);
   // Decoded captions for the images, best first per image: decode(encode(images)).
   std::vector<std::vector<decoder::Hypothesis>> caption(const torch::Tensor& images,
                                                         const decoder::DecodeOptions& options);

@@ -14,6 +14,7 @@
 
 #include "decoder/decode_options.h"
 #include "train/caption_model.h"
+#include "train/distributed.h"
 #include "train/train_options.h"
 
 namespace captioner::train {
@@ -25,6 +26,11 @@ struct TrainingConfig {
   decoder::DecodeOptions decode;   // how validation captions are decoded
   RunOptions run;
   std::string resolved_config;     // the whole config as INI text: config.ini, and its hash ties checkpoints to it
+  // Data-parallel training (environment.world_size > 1): train.batch-size stays the GLOBAL
+  // batch, each rank trains on its slice of it, and the ranks step as one model; rank 0
+  // alone logs, evaluates and writes checkpoints. World size 1: the single-process path.
+  DistributedOptions distributed;
+  std::string device = "cpu";      // cpu | cuda (a LibTorch built with CUDA)
 };
 
 // Trains the run (or resumes it from checkpoints/last.pt); returns its directory.
