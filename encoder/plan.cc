@@ -1,6 +1,7 @@
 #include "encoder/plan.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <iomanip>
 #include <sstream>
 #include <vector>
@@ -29,6 +30,8 @@ class Planner {
       index_ = i + 1;
       PlannedLayer planned = plan_layer(layers[i], volume, i);
       volume = planned.output;
+      parameters_ = sum(parameters_, planned.parameters, "the total parameter count");
+      flops_ = sum(flops_, planned.flops, "the total FLOP count");
       result.layers.push_back(std::move(planned));
     }
     return result;
@@ -43,9 +46,9 @@ class Planner {
       case LayerKind::kConv: {
         layer.output = {extent(in.height, spec.filter, spec.stride, spec.padding, "height"),
                         extent(in.width, spec.filter, spec.stride, spec.padding, "width"), spec.count};
-        const int64_t weights = spec.filter * spec.filter * in.depth * spec.count;
-        layer.parameters = weights + spec.count;
-        layer.flops = 2 * weights * layer.output.height * layer.output.width;
+        const int64_t weights = product({spec.filter, spec.filter, in.depth, spec.count}, "its parameter count");
+        layer.parameters = sum(weights, spec.count, "its parameter count");
+        layer.flops = product({2, weights, layer.output.height, layer.output.width}, "its FLOP count");
         break;
       }
       case LayerKind::kMaxPool:
@@ -63,9 +66,9 @@ class Planner {
         if (trained_ && window.depth != in.depth) fail("depth " + std::to_string(in.depth) + " differs from the planned " + std::to_string(window.depth));
         layer.output = {extent_for_window(in.height, window.height, "height"),
                         extent_for_window(in.width, window.width, "width"), spec.count};
-        const int64_t weights = window.size() * spec.count;
-        layer.parameters = weights + spec.count;
-        layer.flops = 2 * weights * layer.output.height * layer.output.width;
+        const int64_t weights = product({window.height, window.width, window.depth, spec.count}, "its parameter count");
+        layer.parameters = sum(weights, spec.count, "its parameter count");
+        layer.flops = product({2, weights, layer.output.height, layer.output.width}, "its FLOP count");
         break;
       }
       case LayerKind::kMaxout:
@@ -79,12 +82,28 @@ class Planner {
       default:  // activations and dropout keep the volume
         break;
     }
+    product({layer.output.height, layer.output.width, layer.output.depth}, "its output volume");  // Volume::size()
     return layer;
+  }
+
+  // A spec's numbers are each at most 10^6, but the products of a few of them are not: every
+  // count is computed with a check, and one beyond int64 is an error, not an overflow.
+  int64_t product(std::initializer_list<int64_t> factors, const char* what) const {
+    int64_t result = 1;
+    for (const int64_t factor : factors) {
+      if (__builtin_mul_overflow(result, factor, &result)) fail(std::string("too large: ") + what + " overflows 64-bit integers");
+    }
+    return result;
+  }
+  int64_t sum(int64_t a, int64_t b, const char* what) const {
+    int64_t result = 0;
+    if (__builtin_add_overflow(a, b, &result)) fail(std::string("too large: ") + what + " overflows 64-bit integers");
+    return result;
   }
 
   // (W1 - F + 2P)/S + 1 along one side, which must be a whole number of at least 1.
   int64_t extent(int64_t in, int64_t filter, int64_t stride, int64_t padding, const char* side) const {
-    const int64_t span = in - filter + 2 * padding;
+    const int64_t span = sum(in - filter, product({2, padding}, "its padding"), "its padded input");
     const std::string formula = "(" + std::to_string(in) + " - " + std::to_string(filter) + " + 2*" +
                                 std::to_string(padding) + ")/" + std::to_string(stride) + " + 1 = " +
                                 format_number(static_cast<double>(span) / static_cast<double>(stride) + 1.0);
@@ -114,6 +133,8 @@ class Planner {
   const EncoderPlan* trained_;
   size_t index_ = 0;
   std::string token_;
+  int64_t parameters_ = 0;  // totals so far, checked like each layer's own
+  int64_t flops_ = 0;
   Volume input_;
 };
 

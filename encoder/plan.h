@@ -47,7 +47,8 @@ struct EncoderPlan {
 
 // The plan of `layers` on image_size x image_size RGB images. InputError naming the layer
 // for an inexact division, a vanishing volume, a maxout whose depth is not a multiple of
-// its pieces, or a spec whose last volume is not 1 x 1 (a feature vector).
+// its pieces, a count (volume, parameters, FLOP, or their totals) beyond int64, or a spec whose
+// last volume is not 1 x 1 (a feature vector).
 EncoderPlan plan_encoder(const std::vector<LayerSpec>& layers, int64_t image_size);
 
 // Fully convolutional use: the encoder planned by `trained`, applied to a larger

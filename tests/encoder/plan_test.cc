@@ -120,6 +120,26 @@ TEST(Plan, OtherErrors) {
   EXPECT_EQ(plan_error("conv3x8 fc10", 2000000000), "encoder image size must be 1 to 8192 pixels, not 2000000000");
 }
 
+// Found by the encoder_spec fuzzer: a spec's numbers are each at most 10^6, but the
+// products the planner forms (parameters, FLOP, volumes, their totals) are not bounded, and
+// overflowed int64 silently (undefined behaviour; nonsense in the inspect table).
+TEST(Plan, CountsBeyondInt64AreAnErrorNotAnOverflow) {
+  EXPECT_EQ(plan_error("conv1000000x1000000p1000000 gap", 32),
+            "encoder spec: layer 1 'conv1000000x1000000p1000000' on 32x32x3: too large: its FLOP count overflows "
+            "64-bit integers");
+  EXPECT_EQ(plan_error("conv1x1000000 conv1x1000000 gap", 8192),
+            "encoder spec: layer 2 'conv1x1000000' on 8192x8192x1000000: too large: its FLOP count overflows 64-bit "
+            "integers");
+  EXPECT_EQ(plan_error("conv1x1000000 conv1000000x1000000p500000 gap", 32),
+            "encoder spec: layer 2 'conv1000000x1000000p500000' on 32x32x1000000: too large: its parameter count "
+            "overflows 64-bit integers");
+  EXPECT_EQ(plan_error("fc1000000 conv2001x1000000p1000 conv2001x1000000p1000 gap", 1),
+            "encoder spec: layer 3 'conv2001x1000000p1000' on 1x1x1000000: too large: the total FLOP count "
+            "overflows 64-bit integers");
+  // The largest counts that fit are still planned.
+  EXPECT_EQ(plan("fc1000000 conv2001x1000000p1000 gap", 1).flops(), 2 * (2001LL * 2001 * 1000000 * 1000000 + 3 * 1000000));
+}
+
 TEST(Plan, FullyConvolutionalUseOnLargerImages) {
   const EncoderPlan trained = plan("conv3x8p1 relu pool2 fc10 relu fc4", 16);
   EXPECT_EQ(trained.layers[3].input.str(), "8x8x8");
