@@ -310,13 +310,34 @@ void read_coco(const CaptionSourceOptions& options, CaptionSources& sources) {
   }
 }
 
+// The image file that "<image file>.<digits>" (a numbered copy of its name, as Flickr8k's
+// token file has one) stands for, with jpg, jpeg or png in any case; "" for other names.
+// By hand, not with std::regex: libstdc++'s regex recurses once per character, and a
+// 100,000-character name overflowed the stack.
+std::string numbered_copy_of(const std::string& name) {
+  const auto dot = name.rfind('.');
+  if (dot == std::string::npos || dot + 1 == name.size() ||
+      name.find_first_not_of("0123456789", dot + 1) != std::string::npos) {
+    return "";
+  }
+  std::string base = name.substr(0, dot);
+  if (base.find_first_of("\r\n") != std::string::npos) return "";  // as the regex's '.'
+  std::string lower = base;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const std::string_view extension : {".jpg", ".jpeg", ".png"}) {
+    if (lower.size() >= extension.size() && lower.compare(lower.size() - extension.size(), extension.size(), extension) == 0) {
+      return base;
+    }
+  }
+  return "";
+}
+
 // Flickr8k.token.txt: "<image file>#<n>\t<caption>" per line.
 void read_flickr8k(const CaptionSourceOptions& options, CaptionSources& sources) {
   const std::string path = options.flickr8k.string();
   const std::string text = read_input(options.flickr8k, "flickr8k", sources);
   std::unordered_map<std::string, std::size_t> index_of;  // file name -> image
   std::unordered_map<std::string, std::size_t> line_of;   // "<file>#<n>" -> line
-  static const std::regex numbered_copy(R"((.*\.(?:jpg|jpeg|png))\.([0-9]+))", std::regex::icase);
   std::size_t line_number = 0;
   std::size_t start = 0;
   while (start < text.size()) {
@@ -335,11 +356,10 @@ void read_flickr8k(const CaptionSourceOptions& options, CaptionSources& sources)
       throw file_error(path, where + ": expected \"<image file>#<n><TAB><caption>\"");
     }
     std::string file_name(line.substr(0, hash));
-    std::smatch match;
-    if (std::regex_match(file_name, match, numbered_copy)) {
-      sources.repairs.push_back(path + ": " + where + ": \"" + file_name + "\" read as \"" + match.str(1) +
+    if (std::string original = numbered_copy_of(file_name); !original.empty()) {
+      sources.repairs.push_back(path + ": " + where + ": \"" + file_name + "\" read as \"" + original +
                                 "\" (a numbered copy of the name; the real file files one caption so)");
-      file_name = match.str(1);
+      file_name = std::move(original);
     }
     const std::string caption_id = file_name + std::string(line.substr(hash, tab - hash));
     if (const auto [seen, inserted] = line_of.try_emplace(caption_id, line_number); !inserted) {

@@ -325,6 +325,22 @@ TEST_F(Flickr8kTest, ReadsCaptionsAndSplitLists) {
   EXPECT_EQ(sources.files.size(), 4u);
 }
 
+// Found by fuzzing Flickr8k.token.txt: the numbered-copy rule was a std::regex, and
+// libstdc++'s regex recurses once per character: a 100,000-character file name overflowed
+// the stack (captioner prepare died of SIGSEGV).
+TEST_F(Flickr8kTest, AVeryLongFileNameIsReadNotACrash) {
+  const std::string name(100000, 'a');
+  write("text/Flickr_8k.trainImages.txt", "a.jpg\n" + name + ".JPG\n");
+  write("text/Flickr_8k.devImages.txt", "");
+  write("text/Flickr_8k.testImages.txt", "");
+  const auto opts = flickr("a.jpg#0\tA dog .\n" + name + ".JPG.3#0\tA long name .\n" + name + ".JPG#1\tAgain .\n");
+  const auto sources = read_caption_sources(opts);
+  ASSERT_EQ(sources.images.size(), 2u);
+  EXPECT_EQ(sources.images[1].file_name, name + ".JPG");
+  EXPECT_EQ(sources.images[1].captions.size(), 2u);
+  EXPECT_EQ(sources.repairs.size(), 1u);
+}
+
 TEST_F(Flickr8kTest, BadInput) {
   const std::string token_path = (dir_ / "text" / "Flickr8k.token.txt").string();
   auto expect = [&](const std::string& text, const std::string& message) {
