@@ -46,6 +46,7 @@ torch::serialize::InputArchive open_checkpoint(const std::filesystem::path& file
     if (!format.isString() || format.toStringRef() != kFormat) throw std::runtime_error("unknown format");
     archive.read("state", stored_state);
     state = nlohmann::json::parse(stored_state.toStringRef());
+    if (!state.is_object()) throw std::runtime_error("the state is not a JSON object");  // its readers look fields up
   } catch (const std::exception&) {
     throw file_error(file.string(), "not a captioner checkpoint");
   }
