@@ -184,6 +184,39 @@ TEST_F(DistributedTraining, TwoRanksStayIdenticalAndMatchOneProcessOnTheGlobalBa
   EXPECT_NE(again.output.find("is complete"), std::string::npos) << again.output;
 }
 
+TEST_F(DistributedTraining, AKilledRunResumesOnAllRanksAsIfItHadNeverStopped) {
+  const std::string settings = " --train.eval-every 3 --dist-timeout 60";
+  const fs::path straight_trace = root_ / "trace-straight", killed_trace = root_ / "trace-killed";
+  const auto straight = run_command("CAPTIONER_TRACE_PARAMETERS=" + quoted(straight_trace.string()) + " " +
+                                    kLauncher.string() + " 2 -- " + train("--run.name straight" + settings));
+  ASSERT_EQ(straight.exit_code, 0) << straight.output;
+
+  // The launcher, stopped (SIGTERM: it stops its ranks) once a mid-run checkpoint exists.
+  const std::string killed_command = "CAPTIONER_TRACE_PARAMETERS=" + quoted(killed_trace.string()) + " " +
+                                     kLauncher.string() + " 2 -- " + train("--run.name killed" + settings);
+  const pid_t launcher = spawn(killed_command + " >/dev/null 2>&1");
+  const fs::path sidecar = root_ / "runs/killed/checkpoints/last.pt.json";
+  bool midway = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!midway && std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(sidecar);
+    const auto state = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
+    midway = state.is_object() && state.value("step", 0) >= 6 && !state.value("finished", true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(launcher, SIGTERM);
+  exit_code_within(launcher, std::chrono::seconds(30));
+  ASSERT_TRUE(midway) << "no mid-run checkpoint to resume from";
+
+  const auto resumed = run_command(killed_command);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming"), std::string::npos) << resumed.output;
+  // Every step's parameters, as the resumed run last wrote them, are the straight run's.
+  const auto expected = hashes(straight_trace / "rank0.txt");
+  EXPECT_EQ(hashes(killed_trace / "rank0.txt"), expected);
+  EXPECT_EQ(hashes(killed_trace / "rank1.txt"), expected);
+}
+
 TEST_F(DistributedTraining, ARankThatDiesMakesTheOtherStopWithAClearError) {
   const fs::path trace = root_ / "trace-dies";
   const std::string environment = "CAPTIONER_TRACE_PARAMETERS=" + quoted(trace.string()) +
