@@ -1,5 +1,6 @@
 #include "decoder/caption_decoder.h"
 
+#include "decoder/lstm_cell.h"
 #include "decoder/token_ids.h"
 
 namespace captioner::decoder {
@@ -86,7 +87,9 @@ DecoderState CaptionDecoderImpl::start(const torch::Tensor& features) {
       run_lstm(dropout_(image_embedding_(features)).unsqueeze(1), state);
     }
   }
-  if (!is_training() && !torch::GradMode::is_enabled()) {
+  // lstm_cell works on float buffers in the CPU's memory; elsewhere steps run the LSTM module.
+  if (!is_training() && !torch::GradMode::is_enabled() && options.device().is_cpu() &&
+      options.dtype() == torch::kFloat) {
     const auto weights = lstm_->named_parameters(/*recurse=*/false);
     auto& cache = *(state.input_gates = std::make_shared<TokenInputGates>());
     cache.rows = torch::empty({options_.vocab_size, 4 * H}, options);
@@ -94,6 +97,13 @@ DecoderState CaptionDecoderImpl::start(const torch::Tensor& features) {
     cache.input_weights = in_step_gate_order(weights["weight_ih_l0"]).t().contiguous();
     cache.input_bias = in_step_gate_order(weights["bias_ih_l0"] + weights["bias_hh_l0"]);
     cache.recurrent_weights = in_step_gate_order(weights["weight_hh_l0"]).t().contiguous();
+    for (int64_t layer = 1; layer < L; ++layer) {
+      const std::string suffix = "_l" + std::to_string(layer);
+      cache.upper_layers.push_back(
+          {in_step_gate_order(weights["weight_ih" + suffix]).t().contiguous(),
+           in_step_gate_order(weights["bias_ih" + suffix] + weights["bias_hh" + suffix]),
+           in_step_gate_order(weights["weight_hh" + suffix]).t().contiguous()});
+    }
   }
   return state;
 }
@@ -139,35 +149,29 @@ torch::Tensor CaptionDecoderImpl::run_lstm_step_cached(const torch::Tensor& toke
                                                 cache.input_weights));
   }
 
-  std::vector<torch::Tensor> h, c;
+  // Every layer's next state in one tensor each (one layer, the usual case: no copies).
+  const int64_t rows = tokens.size(0);
+  auto next_h = torch::empty({options_.layers, rows, H}, state.h.options());
+  auto next_c = torch::empty_like(next_h);
+  const auto previous_c = state.c.contiguous();
   torch::Tensor layer_output;
   for (int64_t layer = 0; layer < options_.layers; ++layer) {
-    const std::string suffix = "_l" + std::to_string(layer);
+    // Pre-activations, gates input, forget, output, cell (TokenInputGates). Eval mode: no
+    // dropout between layers.
+    torch::Tensor gates;
     if (layer == 0) {
-      auto gates = cache.rows.index_select(0, tokens).addmm_(state.h[0], cache.recurrent_weights);
-      // Gates input, forget, output, cell (TokenInputGates).
-      gates.slice(1, 0, 3 * H).sigmoid_();
-      gates.slice(1, 3 * H, 4 * H).tanh_();
-      auto cell = gates.slice(1, H, 2 * H) * state.c[0];
-      cell.addcmul_(gates.slice(1, 0, H), gates.slice(1, 3 * H, 4 * H));
-      layer_output = gates.slice(1, 2 * H, 3 * H) * torch::tanh(cell);
-      h.push_back(layer_output);
-      c.push_back(cell);
+      gates = cache.rows.index_select(0, tokens).addmm_(state.h[0], cache.recurrent_weights);
     } else {
-      // Eval mode: no dropout between layers.
-      const auto weights = lstm_->named_parameters(/*recurse=*/false);
-      auto weight = [&](const std::string& name) { return weights[name]; };
-      auto [next_h, next_c] = torch::lstm_cell(layer_output, {state.h[layer], state.c[layer]}, weight("weight_ih" + suffix),
-                                               weight("weight_hh" + suffix), weight("bias_ih" + suffix),
-                                               weight("bias_hh" + suffix));
-      layer_output = next_h;
-      h.push_back(next_h);
-      c.push_back(next_c);
+      const auto& weights = cache.upper_layers[layer - 1];
+      gates = torch::addmm(weights.input_bias, layer_output, weights.input_weights)
+                  .addmm_(state.h[layer], weights.recurrent_weights);
     }
+    lstm_cell(gates.data_ptr<float>(), previous_c[layer].data_ptr<float>(), next_c[layer].data_ptr<float>(),
+              next_h[layer].data_ptr<float>(), rows, H);
+    layer_output = next_h[layer];
   }
-  // One layer (the usual case): a view, no copy.
-  state.h = h.size() == 1 ? h[0].unsqueeze(0) : torch::stack(h);
-  state.c = c.size() == 1 ? c[0].unsqueeze(0) : torch::stack(c);
+  state.h = next_h;
+  state.c = next_c;
   return layer_output;
 }
 

@@ -16,18 +16,23 @@
 
 namespace captioner::decoder {
 
-// Decoding only (eval mode, no autograd): the first LSTM layer arranged for one step at a
-// time. Its input product, embedding(token) W_ih^T + b_ih + b_hh, depends on the token
-// alone: each token's row is computed the first time a step feeds it and reused by every
-// later step and beam, at most one row per vocabulary entry instead of one per row and step
-// (a third of a step's multiply-adds on the default model). Gate columns are reordered to
-// input, forget, output, cell, so that one sigmoid covers the first three.
+// Decoding only (eval mode, no autograd): the LSTM's weights arranged for one step at a
+// time. The first layer's input product, embedding(token) W_ih^T + b_ih + b_hh, depends on
+// the token alone: each token's row is computed the first time a step feeds it and reused by
+// every later step and beam, at most one row per vocabulary entry instead of one per row and
+// step (a third of a step's multiply-adds on the default model). Gate columns are reordered
+// to input, forget, output, cell, so that the sigmoid's three gates are one run (lstm_cell).
 struct TokenInputGates {
   torch::Tensor rows;               // vocab x 4*hidden_size; row t valid when known[t]
   std::vector<bool> known;
   torch::Tensor input_weights;      // embedding_size x 4*hidden_size: W_ih^T, columns in the order above
   torch::Tensor input_bias;         // 4*hidden_size: b_ih + b_hh, in the order above
   torch::Tensor recurrent_weights;  // hidden_size x 4*hidden_size: W_hh^T, columns in the order above
+  // Layers after the first (their input is the output of the layer below), in the same form.
+  struct Layer {
+    torch::Tensor input_weights, input_bias, recurrent_weights;
+  };
+  std::vector<Layer> upper_layers;
 };
 
 // The LSTM's state for a set of rows (images, or beams of images).
@@ -53,7 +58,7 @@ class CaptionDecoderImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& tokens);
 
   // The state before bos for each image (row) of `features`. In eval mode without
-  // autograd the state carries a TokenInputGates cache for step().
+  // autograd (float weights on the CPU) the state carries a TokenInputGates cache for step().
   DecoderState start(const torch::Tensor& features);
   // Feeds one token per row (int64, R) and returns the next token's logits (R x V);
   // `state` moves on by that token.
@@ -68,8 +73,8 @@ class CaptionDecoderImpl : public torch::nn::Module {
   // The LSTM over inputs N x T x E from `state` (updated); dropped-out outputs N x T x H.
   torch::Tensor run_lstm(const torch::Tensor& inputs, DecoderState& state);
   // step()'s LSTM when decoding: the first layer's input product from state.input_gates,
-  // the cell computed directly (the LSTM module's per-call set-up costs more than the cell
-  // on one step). The last layer's output, R x H.
+  // every layer's cell by lstm_cell (the LSTM module's per-call set-up costs more than the
+  // cell on one step). The last layer's output, R x H.
   torch::Tensor run_lstm_step_cached(const torch::Tensor& tokens, DecoderState& state);
   void check_features(const torch::Tensor& features) const;
 

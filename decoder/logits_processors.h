@@ -16,7 +16,7 @@ namespace captioner::decoder {
 class LogitsProcessor {
  public:
   virtual ~LogitsProcessor() = default;
-  // `log_probs`: rows x V, the next token's log-probabilities, changed in place.
+  // `log_probs`: float rows x V on the CPU, the next token's log-probabilities, changed in place.
   // `generated`: int64 on the CPU, rows x t: the tokens each row has produced so far (no
   // bos); every row has the same length t.
   virtual void apply(torch::Tensor& log_probs, const torch::Tensor& generated) const = 0;
