@@ -33,9 +33,12 @@ namespace {
 
 void print_usage(std::ostream& out) {
   out << "Usage: captioner COMMAND [options]   (captioner COMMAND --help for its options)\n\nCommands:\n";
-  for (const auto& command : captioner::apps::commands()) {
+  const auto commands = captioner::apps::commands();
+  std::size_t width = 0;
+  for (const auto& command : commands) width = std::max(width, std::string(command.name).size());
+  for (const auto& command : commands) {
     std::string name = command.name;
-    name.resize(10, ' ');
+    name.resize(width + 2, ' ');  // the longest name and two spaces: no name is cut
     out << "  " << name << command.summary << '\n';
   }
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -142,6 +143,27 @@ std::string check_png_structure(const std::vector<std::uint8_t>& b) {
   return "truncated PNG (the file ends before its IEND chunk)";
 }
 
+std::uint32_t little_endian32(const std::uint8_t* p) {
+  return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
+}
+
+// A BMP's header holds its size uncompressed, and OpenCV allocates the pixels before it
+// reads any (a 118-byte file claiming 30,000 x 30,000 took 2.7 GB; found by the fuzzer).
+// Other formats OpenCV reads (TIFF, WebP, ...) keep OpenCV's own limit of 2^30 pixels.
+std::string check_bmp_header(const std::vector<std::uint8_t>& b) {
+  if (b.size() < 26 || b[0] != 'B' || b[1] != 'M') return "";
+  const std::uint32_t header_size = little_endian32(b.data() + 14);
+  std::uint64_t width = 0, height = 0;
+  if (header_size == 12) {  // BITMAPCOREHEADER: 16-bit sizes
+    width = b[18] | (unsigned{b[19]} << 8);
+    height = b[20] | (unsigned{b[21]} << 8);
+  } else {  // BITMAPINFOHEADER and later: signed 32-bit sizes, a negative height is top-down
+    width = static_cast<std::uint64_t>(std::abs(static_cast<std::int64_t>(static_cast<std::int32_t>(little_endian32(b.data() + 18)))));
+    height = static_cast<std::uint64_t>(std::abs(static_cast<std::int64_t>(static_cast<std::int32_t>(little_endian32(b.data() + 22)))));
+  }
+  return check_pixel_count(width, height);
+}
+
 cv::Mat decode(const std::vector<std::uint8_t>& bytes, int flags) {
   const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U, const_cast<std::uint8_t*>(bytes.data()));
   return cv::imdecode(buffer, flags);
@@ -211,6 +233,7 @@ cv::Mat decode_image_file(const std::filesystem::path& path, int min_side) {
       image = png_to_bgr(image);
       if (image.empty()) throw file_error(path.string(), "PNG with a pixel layout this program does not handle");
     } else {
+      if (const std::string problem = check_bmp_header(bytes); !problem.empty()) throw file_error(path.string(), problem);
       image = decode(bytes, cv::IMREAD_COLOR);
       if (image.empty()) throw file_error(path.string(), "not an image (neither JPEG, PNG nor another format OpenCV reads)");
     }

@@ -7,6 +7,7 @@
 
 #include "util/error.h"
 #include "util/file.h"
+#include "util/zip_check.h"
 
 namespace captioner::train {
 namespace {
@@ -38,6 +39,12 @@ void read_module(torch::nn::Module& model, torch::serialize::InputArchive& archi
 
 torch::serialize::InputArchive open_checkpoint(const std::filesystem::path& file, TrainingState& state) {
   if (!std::filesystem::exists(file)) throw file_error(file.string(), "no such checkpoint");
+  // LibTorch reads the archive without its CRC-32s and may crash on damaged bytes.
+  const std::string bytes = read_file(file);
+  if (bytes.rfind("PK\x03\x04", 0) != 0) throw file_error(file.string(), "not a captioner checkpoint");
+  if (const std::string problem = zip_archive_problem(bytes); !problem.empty()) {
+    throw file_error(file.string(), "damaged checkpoint: " + problem);
+  }
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(file.string());

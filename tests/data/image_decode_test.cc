@@ -257,6 +257,29 @@ TEST(ImageDecode, MissingEmptyDirectoryAndNonImageFilesAreErrors) {
   expect_decode_error(dir / "text.jpg", "not an image (neither JPEG, PNG nor another format OpenCV reads)");
 }
 
+// Found by the image_decode fuzzer: OpenCV allocates a BMP's pixels from its header before
+// reading any, so a 118-byte file claiming 30,000 x 30,000 pixels took 2.7 GB. The header is
+// checked against the same limit as JPEG's and PNG's; BMPs within it still decode.
+TEST(ImageDecode, BmpHeadersOverThePixelLimitAreErrors) {
+  TempDir dir("decode");
+  std::vector<uchar> bmp;
+  ASSERT_TRUE(cv::imencode(".bmp", test_picture(6, 4, 1), bmp));
+  write_bytes(dir / "small.bmp", bmp);
+  EXPECT_EQ(decode_image_file(dir / "small.bmp").size(), cv::Size(6, 4));
+  const auto claim = [&bmp](std::int32_t width, std::int32_t height) {
+    std::vector<uchar> header(bmp.begin(), bmp.begin() + 54);
+    for (int i = 0; i < 4; ++i) {
+      header[18 + i] = static_cast<uchar>(static_cast<std::uint32_t>(width) >> (8 * i));
+      header[22 + i] = static_cast<uchar>(static_cast<std::uint32_t>(height) >> (8 * i));
+    }
+    return header;
+  };
+  write_bytes(dir / "bomb.bmp", claim(30000, 30000));
+  expect_decode_error(dir / "bomb.bmp", "image of 30000 x 30000 pixels is over the limit of 178956970 pixels (a decompression bomb?)");
+  write_bytes(dir / "top_down.bmp", claim(30000, -30000));  // a negative height: rows stored top-down
+  expect_decode_error(dir / "top_down.bmp", "image of 30000 x 30000 pixels is over the limit of 178956970 pixels (a decompression bomb?)");
+}
+
 TEST(ImageDecode, TruncatedJpegsAreErrorsWhereverTheyAreCut) {
   TempDir dir("decode");
   const auto jpeg = encode_jpeg(test_picture(120, 90, 5));
