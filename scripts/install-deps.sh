@@ -13,8 +13,6 @@ packages=(
   libboost-program-options-dev nlohmann-json3-dev libssl-dev libstemmer-dev wordnet-base
   # the decoding step's LSTM cell calls the Sleef functions LibTorch's AVX2 kernels call (decoder/lstm_cell.h)
   libsleef-dev
-  # the decoding step's LSTM cell calls the Sleef functions LibTorch's AVX2 kernels call (decoder/lstm_cell.h)
-  libsleef-dev
   # METEOR: zlib reads its paraphrase table, unzip gets its data out of the jar (scripts/get-meteor-data.sh)
   zlib1g-dev unzip
   # tests and benchmarks; headless Chromium renders the report page (tests/train/report_test.cc)
