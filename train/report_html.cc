@@ -134,8 +134,8 @@ std::string page(const std::string& title, const std::string& body) {
   return html.str();
 }
 
-// The learning curves of one or more runs: train loss and learning rate against the step,
-// then each validation score (one plot per metric), every run in its own colour; with one
+// The learning curves of one or more runs: train and val loss and the learning rate against
+// the step, then each validation score (one plot per metric), every run in its own colour; with one
 // run, its best evaluation marked.
 LinePlot plot_of(const std::string& title, const std::string& y_label) {
   LinePlot plot;
@@ -156,16 +156,24 @@ PlotSeries series_of(const std::string& name, const std::string& colour, bool ma
 std::string curve_plots(const std::vector<std::pair<std::string, const RunHistory*>>& runs) {
   const bool single = runs.size() == 1;
   const auto colour = [&](std::size_t i, std::size_t fallback) { return kColours[(single ? fallback : i) % kColours.size()]; };
-  LinePlot loss = plot_of("train loss", "loss"), rate = plot_of("learning rate", "learning rate");
+  LinePlot loss = plot_of("loss (train; val with markers)", "loss"), rate = plot_of("learning rate", "learning rate");
   std::vector<const std::map<std::string, double>*> all_scores;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    PlotSeries loss_series = series_of(runs[i].first, colour(i, 0), false);
-    PlotSeries rate_series = series_of(runs[i].first, colour(i, 2), false);
+    const std::string& name = runs[i].first;
+    PlotSeries loss_series = series_of(single ? "train" : name + " train", colour(i, 0), false);
+    PlotSeries val_loss_series = series_of(single ? "val" : name + " val", colour(i, 1), true);
+    PlotSeries rate_series = series_of(name, colour(i, 2), false);
     for (const auto& point : runs[i].second->train) {
       loss_series.points.emplace_back(point.step, point.loss);
       rate_series.points.emplace_back(point.step, point.learning_rate);
     }
+    for (const auto& evaluation : runs[i].second->evaluations) {
+      if (const auto found = evaluation.scores.find("loss"); found != evaluation.scores.end()) {
+        val_loss_series.points.emplace_back(evaluation.step, found->second);
+      }
+    }
     loss.series.push_back(std::move(loss_series));
+    if (!val_loss_series.points.empty()) loss.series.push_back(std::move(val_loss_series));
     rate.series.push_back(std::move(rate_series));
     for (const auto& evaluation : runs[i].second->evaluations) all_scores.push_back(&evaluation.scores);
   }
@@ -179,6 +187,7 @@ std::string curve_plots(const std::vector<std::pair<std::string, const RunHistor
   loss.marks = best_marks;
   std::string svg = to_svg(loss) + to_svg(rate);
   for (const auto& metric : ordered_metrics(all_scores)) {
+    if (metric == "loss") continue;  // drawn with the train loss
     LinePlot plot = plot_of("val " + display_name(metric), display_name(metric));
     for (std::size_t i = 0; i < runs.size(); ++i) {
       PlotSeries series = series_of(runs[i].first, colour(i, 1), true);

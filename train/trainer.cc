@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <sstream>
 
 #include "data/batch_loader.h"
@@ -29,11 +30,21 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::vector<data::CaptionExample> training_examples(const data::PreparedDataset& dataset) {
+// The captions of a split's images (of those whose store rows are in `only`, when given).
+std::vector<data::CaptionExample> caption_examples(const data::PreparedDataset& dataset, data::Split split,
+                                                   const std::vector<std::size_t>* only = nullptr) {
+  std::set<std::size_t> wanted;
+  if (only) wanted.insert(only->begin(), only->end());
   std::vector<data::CaptionExample> examples;
-  for (const auto& image : dataset.images(data::Split::train)) {
+  for (const auto& image : dataset.images(split)) {
+    if (only && wanted.count(image.store_index) == 0) continue;
     for (const auto& caption : image.captions) examples.push_back({image.store_index, caption.tokens});
   }
+  return examples;
+}
+
+std::vector<data::CaptionExample> training_examples(const data::PreparedDataset& dataset) {
+  auto examples = caption_examples(dataset, data::Split::train);
   if (examples.empty()) throw file_error(dataset.directory().string(), "the train split has no captions");
   return examples;
 }
@@ -108,6 +119,7 @@ class Trainer {
     }
     validation_ = evaluation_set(dataset_, data::Split::val).first(config.train.eval_images);
     if (validation_.size() == 0) throw file_error(config.dataset.string(), "the val split has no images");
+    validation_captions_ = caption_examples(dataset_, data::Split::val, &validation_.store_indices);
     config_sha256_ = sha256_hex(config.resolved_config);
   }
 
@@ -341,12 +353,36 @@ class Trainer {
     if (group_) state_["finished"] = group_->broadcast(state_["finished"].get<bool>());
   }
 
+  // The training objective (its label smoothing and bag-of-words term included, so that the
+  // curves compare) on every caption of the validation images, dropout off and batch norm
+  // on its running statistics; the batches' losses weighted by their target tokens. It
+  // draws no random numbers, so a resumed run stays bit for bit. NaN without captions.
+  double loss_on_validation_captions() {
+    if (validation_captions_.empty()) return std::nan("");
+    torch::InferenceMode inference;
+    model_->eval();
+    data::LoaderOptions options;
+    options.batch_size = config_.train.batch_size;
+    options.shuffle = false;
+    options.workers = 0;
+    data::BatchLoader loader(dataset_.image_store(), validation_captions_, options);
+    double weighted = 0.0, targets = 0.0;
+    while (auto batch = loader.next()) {
+      const double batch_targets = (batch->lengths - 1).sum().item<double>();  // every token but bos
+      weighted += model_->loss(batch->images.to(device_), batch->tokens.to(device_), config_.train.label_smoothing)
+                      .item<double>() * batch_targets;
+      targets += batch_targets;
+    }
+    return targets > 0 ? weighted / targets : std::nan("");
+  }
+
   void evaluate_and_checkpoint_here() {
     const auto start = std::chrono::steady_clock::now();
     Progress progress("  evaluating on val", validation_.size(), &log_);
     const auto captions = caption_stored_images(model_, dataset_.image_store(), validation_.store_indices, tokenizer_,
                                          config_.decode, config_.train.batch_size, &progress);
     progress.finish();
+    const double validation_loss = loss_on_validation_captions();
     model_->train();
     const auto evaluation = score_captions(validation_, captions);
     nlohmann::json entry = {{"type", "eval"},
@@ -354,9 +390,11 @@ class Trainer {
                             {"epoch", state_["epoch"]},
                             {"split", "val"},
                             {"images", validation_.size()}};
+    if (std::isfinite(validation_loss)) entry["loss"] = validation_loss;
     double score = 0.0;
     std::ostringstream line;
     line << "  val @ step " << state_["step"].get<std::int64_t>() << ":";
+    if (std::isfinite(validation_loss)) line << " loss " << format(validation_loss, 4);
     for (const auto& [name, value] : corpus_scores(evaluation)) {
       entry["scores"][name] = value;
       line << ' ' << name << ' ' << format(value, 4);
@@ -406,6 +444,7 @@ class Trainer {
   std::unique_ptr<GradientReducer> reducer_;   // data-parallel runs only
   bool reported_buckets_ = false;
   EvaluationSet validation_;
+  std::vector<data::CaptionExample> validation_captions_;  // every caption of validation_'s images
   std::string config_sha256_;
   CaptionModel model_{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer_;

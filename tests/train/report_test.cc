@@ -105,8 +105,19 @@ TEST_F(Report, TheRenderedPageShowsImagesCaptionsPlotsAndTheScoreTable) {
   // All 10 test images are in the gallery and every one was decoded by the browser.
   EXPECT_EQ(body_attribute(dom, "data-images-total"), "10");
   EXPECT_EQ(body_attribute(dom, "data-images-loaded"), "10");
-  // Plots: train loss, learning rate and the 6 validation metrics, each a drawn path.
-  EXPECT_GE(std::stoi(body_attribute(dom, "data-plot-paths")), 8);
+  // Plots: train and val loss, learning rate and the 6 validation metrics, each a drawn path;
+  // the val loss (the trainer's eval lines carry it) in the loss plot's legend.
+  EXPECT_GE(std::stoi(body_attribute(dom, "data-plot-paths")), 9);
+  EXPECT_NE(dom.find(">val</text>"), std::string::npos);
+  {
+    std::ifstream log_file(run / "log.jsonl");
+    int evaluations_with_loss = 0;
+    for (std::string line; std::getline(log_file, line);) {
+      const auto entry = nlohmann::json::parse(line);
+      if (entry["type"] == "eval" && entry.contains("loss") && entry["loss"].get<double>() > 0) ++evaluations_with_loss;
+    }
+    EXPECT_GT(evaluations_with_loss, 0);
+  }
   // The score table: the run, the blind baseline beside it, synth's oracle.
   EXPECT_EQ(body_attribute(dom, "data-score-rows"), "3");
   EXPECT_NE(dom.find("blind baseline (tiny-blind"), std::string::npos);
