@@ -1,20 +1,10 @@
 #include "decoder/caption_decoder.h"
 
 #include "decoder/lstm_cell.h"
+#include "decoder/lstm_layer.h"
 #include "decoder/token_ids.h"
 
 namespace captioner::decoder {
-
-namespace {
-
-// LibTorch orders an LSTM's gates input, forget, cell, output (blocks of rows of W_ih, W_hh
-// and the biases); decoding steps use input, forget, output, cell (TokenInputGates).
-torch::Tensor in_step_gate_order(const torch::Tensor& gate_rows) {
-  const auto blocks = gate_rows.chunk(4, 0);
-  return torch::cat({blocks[0], blocks[1], blocks[3], blocks[2]});
-}
-
-}  // namespace
 
 DecoderState DecoderState::select_rows(const torch::Tensor& rows) const {
   return {h.index_select(1, rows), c.index_select(1, rows), input_gates};
@@ -60,9 +50,29 @@ torch::Tensor CaptionDecoderImpl::embed(const torch::Tensor& tokens) {
 }
 
 torch::Tensor CaptionDecoderImpl::run_lstm(const torch::Tensor& inputs, DecoderState& state) {
-  auto [outputs, hc] = lstm_(inputs, std::make_tuple(state.h, state.c));
-  state.h = std::get<0>(hc);
-  state.c = std::get<1>(hc);
+  if (!lstm_layer_supports(inputs)) {
+    auto [outputs, hc] = lstm_(inputs, std::make_tuple(state.h, state.c));
+    state.h = std::get<0>(hc);
+    state.c = std::get<1>(hc);
+    return dropout_(outputs);
+  }
+  // On the CPU, layer by layer with backpropagation through time written out (lstm_layer.h),
+  // dropout between layers as torch::nn::LSTM has it.
+  const auto parameters = lstm_->named_parameters(/*recurse=*/false);
+  std::vector<torch::Tensor> h, c;
+  torch::Tensor outputs = inputs;
+  for (int64_t layer = 0; layer < options_.layers; ++layer) {
+    const std::string suffix = "_l" + std::to_string(layer);
+    if (layer > 0) outputs = torch::dropout(outputs, options_.dropout, is_training());
+    auto result = lstm_layer(outputs, state.h[layer], state.c[layer],
+                             {parameters["weight_ih" + suffix], parameters["weight_hh" + suffix],
+                              parameters["bias_ih" + suffix], parameters["bias_hh" + suffix]});
+    outputs = std::move(result.outputs);
+    h.push_back(std::move(result.h));
+    c.push_back(std::move(result.c));
+  }
+  state.h = torch::stack(h);
+  state.c = torch::stack(c);
   return dropout_(outputs);
 }
 

@@ -31,16 +31,41 @@ struct Scalar {
          config.find("CPU capability usage: AVX512") != std::string::npos;
 }
 
+enum class Instances { kScalar, kAvx2, kAvx512 };
+
+// Picked once, on first use (not at static initialisation: it asks ATen).
+[[maybe_unused]] Instances instances() {
+  static const Instances picked = [] {
+    if (!aten_runs_avx2()) return Instances::kScalar;
+    return __builtin_cpu_supports("avx512f") ? Instances::kAvx512 : Instances::kAvx2;
+  }();
+  return picked;
+}
+
 }  // namespace
 
-void lstm_cell(float* gates, const float* cell, float* next_cell, float* next_hidden, int64_t rows, int64_t hidden) {
+void lstm_cell(float* gates, const float* cell, float* next_cell, float* next_hidden, int64_t rows, int64_t hidden,
+               float* next_cell_tanh) {
 #if defined(CAPTIONER_LSTM_CELL_AVX2)
-  static const bool avx2 = aten_runs_avx2();
-  static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
-  if (avx512) return lstm_cell_avx512(gates, cell, next_cell, next_hidden, rows, hidden);
-  if (avx2) return lstm_cell_avx2(gates, cell, next_cell, next_hidden, rows, hidden);
+  if (instances() == Instances::kAvx512) return lstm_cell_avx512(gates, cell, next_cell, next_hidden, next_cell_tanh, rows, hidden);
+  if (instances() == Instances::kAvx2) return lstm_cell_avx2(gates, cell, next_cell, next_hidden, next_cell_tanh, rows, hidden);
 #endif
-  lstm_cell_loop<Scalar>(gates, cell, next_cell, next_hidden, rows, hidden);
+  lstm_cell_loop<Scalar>(gates, cell, next_cell, next_hidden, next_cell_tanh, rows, hidden);
+}
+
+void lstm_cell_backward(const float* gates, const float* cell, const float* next_cell_tanh, const float* output_grad,
+                        const float* hidden_grad, float* cell_grad, float* gate_grad, int64_t rows, int64_t hidden) {
+#if defined(CAPTIONER_LSTM_CELL_AVX2)
+  if (instances() == Instances::kAvx512) {
+    return lstm_cell_backward_avx512(gates, cell, next_cell_tanh, output_grad, hidden_grad, cell_grad, gate_grad, rows,
+                                     hidden);
+  }
+  if (instances() == Instances::kAvx2) {
+    return lstm_cell_backward_avx2(gates, cell, next_cell_tanh, output_grad, hidden_grad, cell_grad, gate_grad, rows,
+                                   hidden);
+  }
+#endif
+  lstm_cell_backward_loop(gates, cell, next_cell_tanh, output_grad, hidden_grad, cell_grad, gate_grad, rows, hidden);
 }
 
 }  // namespace captioner::decoder

@@ -15,7 +15,18 @@ namespace captioner::decoder {
 // `gates`: rows x 4*hidden pre-activations, gates in the order input, forget, output, cell
 // (TokenInputGates); overwritten (the sigmoids are taken in place). `cell`: rows x hidden,
 // the previous cell. Writes rows x hidden `next_cell` (may be `cell`) and `next_hidden`:
-//   c' = sigmoid(f) * c + sigmoid(i) * tanh(g),   h' = sigmoid(o) * tanh(c').
-void lstm_cell(float* gates, const float* cell, float* next_cell, float* next_hidden, int64_t rows, int64_t hidden);
+//   c' = sigmoid(f) * c + sigmoid(i) * tanh(g),   h' = sigmoid(o) * tanh(c'),
+// and tanh(c') to `next_cell_tanh` unless it is null (training keeps it for the backward pass).
+void lstm_cell(float* gates, const float* cell, float* next_cell, float* next_hidden, int64_t rows, int64_t hidden,
+               float* next_cell_tanh = nullptr);
+
+// The cell's backward pass, for training (decoder/lstm_layer.h). `gates`: the activations
+// lstm_cell left in its gates (sigmoid(i), sigmoid(f), sigmoid(o), tanh(g)); `cell`: the
+// previous cell c; `next_cell_tanh`: tanh(c'). `hidden_grad` holds dL/dh' from the later steps
+// and `output_grad` (may be null) dL/dh' from the step's own output: their sum is the
+// gradient of h'. `cell_grad` holds dL/dc' on entry and dL/dc on return. Writes rows x 4*hidden
+// `gate_grad`, the gradient of the pre-activation gates, in the gates' order.
+void lstm_cell_backward(const float* gates, const float* cell, const float* next_cell_tanh, const float* output_grad,
+                        const float* hidden_grad, float* cell_grad, float* gate_grad, int64_t rows, int64_t hidden);
 
 }  // namespace captioner::decoder

@@ -36,9 +36,15 @@ struct Avx512 {
 
 }  // namespace
 
-void lstm_cell_avx512(float* gates, const float* cell, float* next_cell, float* next_hidden, int64_t rows,
-                      int64_t hidden) {
-  lstm_cell_loop<Avx512>(gates, cell, next_cell, next_hidden, rows, hidden);
+void lstm_cell_avx512(float* gates, const float* cell, float* next_cell, float* next_hidden, float* next_cell_tanh,
+                    int64_t rows, int64_t hidden) {
+  lstm_cell_loop<Avx512>(gates, cell, next_cell, next_hidden, next_cell_tanh, rows, hidden);
+}
+
+void lstm_cell_backward_avx512(const float* gates, const float* cell, const float* next_cell_tanh,
+                             const float* output_grad, const float* hidden_grad, float* cell_grad, float* gate_grad,
+                             int64_t rows, int64_t hidden) {
+  lstm_cell_backward_loop(gates, cell, next_cell_tanh, output_grad, hidden_grad, cell_grad, gate_grad, rows, hidden);
 }
 
 }  // namespace captioner::decoder
