@@ -49,7 +49,8 @@ torch::Tensor CaptionDecoderImpl::embed(const torch::Tensor& tokens) {
   return dropout_(embedding_(tokens.to(torch::kLong)));
 }
 
-torch::Tensor CaptionDecoderImpl::run_lstm(const torch::Tensor& inputs, DecoderState& state) {
+torch::Tensor CaptionDecoderImpl::run_lstm(const torch::Tensor& inputs, DecoderState& state,
+                                           const std::vector<int64_t>& lengths) {
   if (!lstm_layer_supports(inputs)) {
     auto [outputs, hc] = lstm_(inputs, std::make_tuple(state.h, state.c));
     state.h = std::get<0>(hc);
@@ -66,7 +67,8 @@ torch::Tensor CaptionDecoderImpl::run_lstm(const torch::Tensor& inputs, DecoderS
     if (layer > 0) outputs = torch::dropout(outputs, options_.dropout, is_training());
     auto result = lstm_layer(outputs, state.h[layer], state.c[layer],
                              {parameters["weight_ih" + suffix], parameters["weight_hh" + suffix],
-                              parameters["bias_ih" + suffix], parameters["bias_hh" + suffix]});
+                              parameters["bias_ih" + suffix], parameters["bias_hh" + suffix]},
+                             lengths);
     outputs = std::move(result.outputs);
     h.push_back(std::move(result.h));
     c.push_back(std::move(result.c));
@@ -118,15 +120,44 @@ DecoderState CaptionDecoderImpl::start(const torch::Tensor& features) {
   return state;
 }
 
-torch::Tensor CaptionDecoderImpl::forward(const torch::Tensor& features, const torch::Tensor& tokens) {
+void CaptionDecoderImpl::check_teacher_forcing(const torch::Tensor& features, const torch::Tensor& tokens) const {
   TORCH_CHECK(tokens.dim() == 2 && tokens.size(1) >= 2, "decoder tokens must be N x T with T >= 2, got ",
               tokens.sizes());
   TORCH_CHECK(features.size(0) == tokens.size(0), "decoder features have ", features.size(0),
               " rows, tokens ", tokens.size(0));
+}
+
+torch::Tensor CaptionDecoderImpl::forward(const torch::Tensor& features, const torch::Tensor& tokens) {
+  check_teacher_forcing(features, tokens);
   DecoderState state = start(features);
   // Padding after eos is fed too: the LSTM is causal, so it cannot reach a real token's logits.
   const auto inputs = tokens.slice(1, 0, tokens.size(1) - 1);
   return output_(run_lstm(embed(inputs), state));
+}
+
+CaptionDecoderImpl::TeacherForcing CaptionDecoderImpl::teacher_forcing(const torch::Tensor& features,
+                                                                     const torch::Tensor& tokens) {
+  check_teacher_forcing(features, tokens);
+  const int64_t N = tokens.size(0), T = tokens.size(1) - 1;
+  const auto targets = tokens.slice(1, 1).to(torch::kLong);
+  const auto real = targets.ne(kPadId);
+  // Each row runs to its last real target (at least one step).
+  const auto real_cpu = real.to(torch::kCPU).contiguous();
+  const bool* is_real = real_cpu.data_ptr<bool>();
+  std::vector<int64_t> lengths(N, 1);
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t t = T - 1; t >= 1; --t) {
+      if (is_real[n * T + t]) {
+        lengths[n] = t + 1;
+        break;
+      }
+    }
+  }
+  DecoderState state = start(features);
+  const auto outputs = run_lstm(embed(tokens.slice(1, 0, T)), state, lengths);
+  const auto positions = real.reshape({-1}).nonzero().squeeze(1);
+  return {output_(outputs.reshape({N * T, -1}).index_select(0, positions)),
+          targets.reshape({-1}).index_select(0, positions)};
 }
 
 torch::Tensor CaptionDecoderImpl::step(const torch::Tensor& tokens, DecoderState& state) {

@@ -57,6 +57,16 @@ class CaptionDecoderImpl : public torch::nn::Module {
   // logits N x (T-1) x V: logits[:, t] predicts tokens[:, t+1].
   torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& tokens);
 
+  // Teacher forcing for the loss: the logits of the R real (non-padding) targets only, R x V,
+  // and those targets (R, int64), in the row-major order of tokens[:, 1:]. Each row's LSTM
+  // stops at its last real target and the output layer sees only real positions, so a batch
+  // padded to its longest caption does no work for the padding. The same numbers as
+  // forward()'s logits at those positions, to float rounding.
+  struct TeacherForcing {
+    torch::Tensor logits, targets;
+  };
+  TeacherForcing teacher_forcing(const torch::Tensor& features, const torch::Tensor& tokens);
+
   // The state before bos for each image (row) of `features`. In eval mode without
   // autograd (float weights on the CPU) the state carries a TokenInputGates cache for step().
   DecoderState start(const torch::Tensor& features);
@@ -71,7 +81,11 @@ class CaptionDecoderImpl : public torch::nn::Module {
   // Embedded (and dropped-out) tokens, N x T x E.
   torch::Tensor embed(const torch::Tensor& tokens);
   // The LSTM over inputs N x T x E from `state` (updated); dropped-out outputs N x T x H.
-  torch::Tensor run_lstm(const torch::Tensor& inputs, DecoderState& state);
+  // With `lengths` (one per row, see lstm_layer) outputs past a row's length are not
+  // computed on the CPU (whatever they hold, they stand for padding), and the state is each
+  // row's own last one there.
+  torch::Tensor run_lstm(const torch::Tensor& inputs, DecoderState& state, const std::vector<int64_t>& lengths = {});
+  void check_teacher_forcing(const torch::Tensor& features, const torch::Tensor& tokens) const;
   // step()'s LSTM when decoding: the first layer's input product from state.input_gates,
   // every layer's cell by lstm_cell (the LSTM module's per-call set-up costs more than the
   // cell on one step). The last layer's output, R x H.

@@ -16,8 +16,13 @@ namespace captioner::decoder {
 torch::Tensor masked_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets,
                                    double label_smoothing = 0.0);
 
+// The same over real tokens only: `logits` R x V, `targets` R (int64).
+torch::Tensor token_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets,
+                                  double label_smoothing = 0.0);
+
 // Teacher-forced loss of `decoder` on `tokens` (N x T: bos, caption, eos, padding) given
-// `features` (N x F): masked_cross_entropy of forward(features, tokens) against tokens[:, 1:].
+// `features` (N x F): token_cross_entropy of teacher_forcing(features, tokens), the same as
+// masked_cross_entropy of forward(features, tokens) against tokens[:, 1:].
 torch::Tensor caption_loss(CaptionDecoder& decoder, const torch::Tensor& features, const torch::Tensor& tokens,
                            double label_smoothing = 0.0);
 

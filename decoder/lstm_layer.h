@@ -22,9 +22,9 @@ struct LstmLayerWeights {
 };
 
 struct LstmLayerResult {
-  torch::Tensor outputs;  // N x T x H: the hidden state after each step (batch first)
-  torch::Tensor h;        // N x H after the last step
-  torch::Tensor c;        // N x H after the last step
+  torch::Tensor outputs;  // N x T x H: the hidden state after each step (batch first); 0 past a row's length
+  torch::Tensor h;        // N x H: each row's state after its last step
+  torch::Tensor c;        // N x H: each row's state after its last step
 };
 
 // LibTorch's gate blocks (rows of W_ih, W_hh and the biases) input, forget, cell, output
@@ -37,8 +37,11 @@ torch::Tensor in_step_gate_order(const torch::Tensor& gate_rows);
 bool lstm_layer_supports(const torch::Tensor& like);
 
 // The layer over `inputs` N x T x E (T >= 1) from h0, c0 (N x H). Differentiable in every
-// argument (gradients flow to the weights' tensors themselves).
+// argument (gradients flow to the weights' tensors themselves). With `lengths` (one per
+// row, each in [1, T]) row n runs lengths[n] steps only, as a PackedSequence would: the
+// rest of its inputs are not read, and a batch of captions padded to its longest one skips
+// the padding's share of the work.
 LstmLayerResult lstm_layer(const torch::Tensor& inputs, const torch::Tensor& h0, const torch::Tensor& c0,
-                           const LstmLayerWeights& weights);
+                           const LstmLayerWeights& weights, const std::vector<int64_t>& lengths = {});
 
 }  // namespace captioner::decoder

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "decoder/caption_decoder.h"
+#include "decoder/caption_loss.h"
 #include "tests/decoder/tiny_decoder.h"
 
 namespace captioner::decoder {
@@ -85,6 +86,93 @@ TEST(LstmLayer, UnusedOutputsAndNoGradModeGiveTheSameNumbers) {
   EXPECT_FALSE(without_graph.outputs.requires_grad());
   EXPECT_TRUE(torch::equal(without_graph.outputs, result.outputs));
   EXPECT_TRUE(torch::equal(without_graph.c, result.c));
+}
+
+// Rows of different lengths against torch::nn::LSTM on a PackedSequence: each row's outputs
+// up to its length, zeros after, its own last state, and every gradient.
+// Unsorted, with ties; the second ends every row before the last step.
+class LstmLayerLengths : public ::testing::TestWithParam<std::vector<int64_t>> {};
+
+TEST_P(LstmLayerLengths, AgreeWithAPackedSequence) {
+  torch::manual_seed(8);
+  const int64_t rows = 5, steps = 6, inputs_size = 4, hidden = 20;
+  const std::vector<int64_t> lengths = GetParam();
+  torch::nn::LSTM reference(torch::nn::LSTMOptions(inputs_size, hidden).batch_first(true));
+  auto parameters = reference->named_parameters();
+  const LstmLayerWeights weights{parameters["weight_ih_l0"], parameters["weight_hh_l0"], parameters["bias_ih_l0"],
+                                 parameters["bias_hh_l0"]};
+  const auto inputs = torch::randn({rows, steps, inputs_size}, torch::requires_grad());
+  const auto h0 = torch::randn({rows, hidden}, torch::requires_grad());
+  const auto c0 = torch::randn({rows, hidden}, torch::requires_grad());
+  const auto output_weights = torch::randn({rows, steps, hidden});
+  const auto h_weights = torch::randn({rows, hidden}), c_weights = torch::randn({rows, hidden});
+  const auto valid = (torch::arange(steps).unsqueeze(0) < torch::tensor(lengths).unsqueeze(1)).unsqueeze(2);
+  auto gradients = [&](const torch::Tensor& outputs, const torch::Tensor& h, const torch::Tensor& c) {
+    const auto loss = (outputs * output_weights).sum() + (h * h_weights).sum() + (c * c_weights).sum();
+    return torch::autograd::grad({loss}, {inputs, h0, c0, weights.weight_ih, weights.weight_hh, weights.bias_ih,
+                                          weights.bias_hh});
+  };
+
+  namespace rnn = torch::nn::utils::rnn;
+  const auto packed = rnn::pack_padded_sequence(inputs, torch::tensor(lengths), /*batch_first=*/true,
+                                                /*enforce_sorted=*/false);
+  const auto [packed_outputs, expected_state] =
+      reference->forward_with_packed_input(packed, std::make_tuple(h0.unsqueeze(0), c0.unsqueeze(0)));
+  const auto expected_outputs = std::get<0>(rnn::pad_packed_sequence(packed_outputs, true, 0.0, steps));
+  const auto expected_h = std::get<0>(expected_state).squeeze(0), expected_c = std::get<1>(expected_state).squeeze(0);
+  const auto expected_gradients = gradients(expected_outputs, expected_h, expected_c);
+
+  const auto result = lstm_layer(inputs, h0, c0, weights, lengths);
+  EXPECT_TRUE(close(result.outputs, expected_outputs));
+  EXPECT_EQ(result.outputs.masked_select(valid.logical_not()).abs().max().item<float>(), 0.0f);
+  EXPECT_TRUE(close(result.h, expected_h));
+  EXPECT_TRUE(close(result.c, expected_c));
+  const auto actual_gradients = gradients(result.outputs, result.h, result.c);
+  const char* names[] = {"inputs", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+  for (size_t i = 0; i < actual_gradients.size(); ++i) {
+    EXPECT_TRUE(close(actual_gradients[i], expected_gradients[i], 1e-4)) << "gradient of " << names[i];
+  }
+  // Inputs past a row's length are not read: their gradient is exactly zero.
+  EXPECT_EQ(actual_gradients[0].masked_select(valid.logical_not()).abs().max().item<float>(), 0.0f);
+
+  EXPECT_THROW(lstm_layer(inputs, h0, c0, weights, {3, 6, 0, 6, 4}), c10::Error);
+  EXPECT_THROW(lstm_layer(inputs, h0, c0, weights, {3, 6, 7, 6, 4}), c10::Error);
+  EXPECT_THROW(lstm_layer(inputs, h0, c0, weights, {3, 6}), c10::Error);
+}
+
+INSTANTIATE_TEST_SUITE_P(LstmLayer, LstmLayerLengths,
+                         ::testing::Values(std::vector<int64_t>{3, 6, 1, 6, 4}, std::vector<int64_t>{3, 5, 1, 5, 4}));
+
+// The loss's teacher forcing (real positions only, each row's LSTM stopping at its last
+// real target) against forward() over every position: the same loss and gradients.
+TEST(LstmLayer, TeacherForcingOnRealTargetsEqualsTheFullForwardPass) {
+  for (const int layers : {1, 2}) {
+    auto decoder = testing::random_decoder(testing::tiny_options("hidden", 12, layers), 6);
+    const auto features = torch::randn({4, 6});
+    // bos, words, eos, padding; rows of lengths 6, 3, 1 (eos at once) and 4 tokens.
+    const auto tokens = torch::tensor({{1, 5, 6, 7, 8, 9, 2},
+                                       {1, 5, 6, 2, 0, 0, 0},
+                                       {1, 2, 0, 0, 0, 0, 0},
+                                       {1, 9, 8, 7, 2, 0, 0}}, torch::kLong);
+    auto gradients = [&](const torch::Tensor& loss) {
+      decoder->zero_grad();
+      loss.backward();
+      std::vector<torch::Tensor> result;
+      for (const auto& parameter : decoder->parameters()) result.push_back(parameter.grad().clone());
+      return result;
+    };
+    const auto expected_loss = masked_cross_entropy(decoder->forward(features, tokens), tokens.slice(1, 1), 0.1);
+    const auto expected_gradients = gradients(expected_loss);
+    const auto teacher_forcing = decoder->teacher_forcing(features, tokens);
+    EXPECT_EQ(teacher_forcing.logits.size(0), 6 + 3 + 1 + 4);
+    EXPECT_TRUE(torch::equal(teacher_forcing.targets, tokens.slice(1, 1).masked_select(tokens.slice(1, 1).ne(0))));
+    const auto loss = caption_loss(decoder, features, tokens, 0.1);
+    EXPECT_NEAR(loss.item<double>(), expected_loss.item<double>(), 1e-6) << "layers " << layers;
+    const auto actual_gradients = gradients(loss);
+    for (size_t i = 0; i < actual_gradients.size(); ++i) {
+      EXPECT_TRUE(close(actual_gradients[i], expected_gradients[i], 1e-5)) << "layers " << layers << " parameter " << i;
+    }
+  }
 }
 
 TEST(LstmLayer, ShapesThatDoNotFitAreErrors) {
