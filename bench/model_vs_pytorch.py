@@ -5,7 +5,9 @@ side by side in one run:
 
   * training throughput (caption rows per second, each row with its image): `captioner
     train` for one epoch of a synthetic data set, read from its log.jsonl, against a plain
-    PyTorch loop over the same data with the same model, batch, loss, Adam and clipping;
+    PyTorch loop over the same data with the same model, batch, loss, Adam and clipping,
+    once over padded batches (nn.LSTM on the padding too) and once with the captions packed
+    (pack_padded_sequence, as a user who skips the padding writes it; the C++ side skips it);
   * beam-5 decoding (captions per second from the image features): `captioner caption
     --split test` (the times it writes beside its results) against the same beam search in
     Python, run on the weights of the C++ run's checkpoint, which also checks that both
@@ -35,6 +37,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAD, BOS, EOS, UNK = 0, 1, 2, 3  # data/sentencepiece.h's fixed ids
@@ -101,8 +104,15 @@ class Decoder(nn.Module):
     def start(self, features):
         return (torch.tanh(self.init_h(features)).unsqueeze(0), torch.tanh(self.init_c(features)).unsqueeze(0))
 
-    def forward(self, features, tokens):
-        outputs, _ = self.lstm(self.dropout(self.embedding(tokens[:, :-1])), self.start(features))
+    def forward(self, features, tokens, packed=False):
+        inputs = self.dropout(self.embedding(tokens[:, :-1]))
+        if not packed:
+            outputs, _ = self.lstm(inputs, self.start(features))
+        else:  # what a PyTorch user does to skip the padding (the C++ side skips it too)
+            lengths = (tokens[:, 1:] != PAD).sum(1)
+            packed_inputs = pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
+            packed_outputs, _ = self.lstm(packed_inputs, self.start(features))
+            outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True, total_length=inputs.size(1))
         return self.output(self.dropout(outputs))
 
     def step(self, tokens, state):
@@ -125,9 +135,9 @@ class CaptionModel(nn.Module):
     def features(self, images):
         return self.encoder.layers(images).flatten(1)
 
-    def loss(self, images, tokens):
+    def loss(self, images, tokens, packed=False):
         features = self.features(images)
-        logits = self.decoder(features, tokens)
+        logits = self.decoder(features, tokens, packed)
         loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tokens[:, 1:].reshape(-1), ignore_index=PAD)
         if self.bow_loss > 0:
             present = torch.zeros(tokens.size(0), logits.size(-1)).scatter_(1, tokens, 1.0)
@@ -246,7 +256,7 @@ def run(command, **kwargs):
     return result
 
 
-def python_training(data, config, vocab, steps, warmup):
+def python_training(data, config, vocab, steps, warmup, packed=False):
     torch.manual_seed(1)
     model = CaptionModel(config, vocab)
     train = config["train"]
@@ -257,7 +267,7 @@ def python_training(data, config, vocab, steps, warmup):
             start = time.perf_counter()
         images, tokens = data.batch(rng, batch_size)
         optimizer.zero_grad()
-        loss = model.loss(images, tokens)
+        loss = model.loss(images, tokens, packed)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), float(train["clip-grad-norm"]))
         optimizer.step()
@@ -322,7 +332,7 @@ def main():
 
     # C++ training: one epoch, no augmentation (the Python loop has none), every 20 steps logged.
     run_dir = os.path.join(runs, "cpp")
-    cpp_train = py_train = 0.0
+    cpp_train = py_train = py_train_packed = 0.0
     trained = os.path.exists(os.path.join(run_dir, "checkpoints", "last.pt"))
     for _ in range(1 if args.decoding_only else args.repeat):  # alternating: a busy moment hits both sides alike
         if args.decoding_only and trained:
@@ -337,6 +347,8 @@ def main():
             windows = [entry["captions_per_second"] for entry in map(json.loads, f) if entry["type"] == "train"]
         cpp_train = max(cpp_train, float(np.mean(windows[1:])))  # the first window has the warm-up
         py_train = max(py_train, python_training(data, config, vocab, args.python_steps, warmup=20))
+        py_train_packed = max(py_train_packed,
+                              python_training(data, config, vocab, args.python_steps, warmup=20, packed=True))
 
     results = os.path.join(run_dir, "bench_results_test.json")
     cpp_encode = cpp_decode = py_encode = py_decode = float("inf")
@@ -358,6 +370,8 @@ def main():
     print(f"{'':28} {'C++ (captioner)':>16} {'Python PyTorch':>16} {'ratio':>7}")
     if not args.decoding_only:
         print(f"{'training, captions/s':28} {cpp_train:16.1f} {py_train:16.1f} {cpp_train / py_train:6.2f}x")
+        print(f"{'  Python on packed captions':28} {cpp_train:16.1f} {py_train_packed:16.1f} "
+              f"{cpp_train / py_train_packed:6.2f}x")
     n = len(data.test)
     rows = [("beam-%d decoding, captions/s" % args.beam, n / cpp_decode, n / py_decode),
             ("  encoder alone, images/s", n / cpp_encode, n / py_encode),
