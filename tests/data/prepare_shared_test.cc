@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -63,7 +65,8 @@ class SharedCoco : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!fs::is_regular_file(kCoco)) return;
-    dir_ = fs::temp_directory_path() / "captioner_SharedCoco";
+    // Per process: ctest -j runs this suite's tests side by side.
+    dir_ = fs::temp_directory_path() / ("captioner_SharedCoco-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     annotations_ = json::parse(read_text(kCoco));
     int seed = 0;
@@ -277,7 +280,7 @@ class SharedFlickr8k : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!fs::is_regular_file(kFlickrText / "Flickr8k.token.txt")) return;
-    dir_ = fs::temp_directory_path() / "captioner_SharedFlickr8k";
+    dir_ = fs::temp_directory_path() / ("captioner_SharedFlickr8k-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     int seed = 0;
     for (const char* list : {"Flickr_8k.trainImages.txt", "Flickr_8k.devImages.txt", "Flickr_8k.testImages.txt"}) {
