@@ -144,7 +144,7 @@ class Trainer {
     if (group_) start_together();
     if (state_.value("finished", false)) {
       log_ << "run " << run_dir_.string() << " is complete (best " << config_.train.metric << " "
-           << state_.value("best_score", 0.0) << " at step " << state_.value("best_step", 0) << ")\n";
+           << best_score() << " at step " << state_.value("best_step", 0) << ")\n";
       return run_dir_;
     }
     data::LoaderOptions loader_options;
@@ -169,11 +169,16 @@ class Trainer {
     while (state_["epoch"].get<int>() < config_.train.epochs && !state_.value("finished", false)) {
       train_epoch(loader);
     }
+    // A run whose last step fell between evaluations (eval-every N) ends with one, so that
+    // its final weights are scored and best.pt exists.
+    if (state_.value("evaluated_step", std::int64_t{-1}) != state_["step"].get<std::int64_t>()) {
+      evaluate_and_checkpoint();
+    }
     state_["finished"] = true;
     if (is_main()) save_checkpoint(run_dir_ / "checkpoints" / "last.pt", *model_, optimizer_.get(), state_);
     // The others wait for rank 0's last checkpoint: the run ends when it is written.
     if (group_) group_->barrier();
-    log_ << "done: best " << config_.train.metric << " " << std::setprecision(4) << state_.value("best_score", 0.0)
+    log_ << "done: best " << config_.train.metric << " " << std::setprecision(4) << best_score()
          << " at step " << state_.value("best_step", 0) << "; " << (run_dir_ / "checkpoints" / "best.pt").string()
          << "\n";
     return run_dir_;
@@ -346,9 +351,18 @@ class Trainer {
     return {group_->sum(loss_share), static_cast<std::int64_t>(all_rows)};
   }
 
+  // The best validation score so far; -inf before the first evaluation (JSON has no
+  // infinity: a checkpoint written then holds null).
+  double best_score() const {
+    const auto found = state_.find("best_score");
+    return found != state_.end() && found->is_number() ? found->get<double>()
+                                                        : -std::numeric_limits<double>::infinity();
+  }
+
   // Rank 0 evaluates and writes the checkpoints; the others wait for its verdict on early
   // stopping.
   void evaluate_and_checkpoint() {
+    state_["evaluated_step"] = state_["step"];  // on every rank: the end of run() asks it
     if (is_main()) evaluate_and_checkpoint_here();
     if (group_) state_["finished"] = group_->broadcast(state_["finished"].get<bool>());
   }
@@ -403,7 +417,7 @@ class Trainer {
     entry["example"] = {{"image", validation_.keys.front()}, {"caption", captions.front()}};
     entry["seconds"] = seconds_since(start);
     state_["scores"] = entry["scores"];
-    if (score > state_["best_score"].get<double>()) {
+    if (score > best_score()) {
       state_["best_score"] = score;
       state_["best_step"] = state_["step"];
       state_["evaluations_since_best"] = 0;

@@ -138,6 +138,50 @@ TEST_F(TrainCli, ResumeAfterAKillGivesTheSameWeightsAsAnUninterruptedRun) {
   EXPECT_TRUE(fs::exists(root_ / "runs/straight/results_test.settings.json"));
 }
 
+// A checkpoint written before the run's first evaluation (eval-every longer than an epoch)
+// holds no best score yet (null in JSON); the resumed run reads it as none, and a run whose
+// last step falls between evaluations ends with one, so that best.pt exists.
+TEST_F(TrainCli, ARunKilledBeforeItsFirstEvaluationResumesAndEndsEvaluated) {
+  const std::string run = train("--run.name unevaluated --train.eval-every 1000");
+  const fs::path last = root_ / "runs/unevaluated/checkpoints/last.pt";
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + run + " >/dev/null 2>&1").c_str(), nullptr);
+    _exit(127);
+  }
+  bool killed_midway = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto state = sidecar(last);  // written at the end of each epoch
+    if (state.is_object()) {
+      killed_midway = !state.value("finished", true);
+      EXPECT_TRUE(state["best_score"].is_null()) << state.dump();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(killed_midway) << "the run ended before it could be interrupted";
+
+  const auto resumed = run_command(run);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming"), std::string::npos) << resumed.output;
+  const auto final_state = sidecar(last);
+  EXPECT_TRUE(final_state["best_score"].is_number()) << final_state.dump();
+  EXPECT_EQ(final_state["best_step"], final_state["step"]);
+  EXPECT_TRUE(fs::exists(root_ / "runs/unevaluated/checkpoints/best.pt"));
+  std::vector<int> evaluated_steps;
+  std::ifstream log(root_ / "runs/unevaluated/log.jsonl");
+  for (std::string line; std::getline(log, line);) {
+    const auto entry = nlohmann::json::parse(line);
+    if (entry["type"] == "eval") evaluated_steps.push_back(entry["step"].get<int>());
+  }
+  EXPECT_EQ(evaluated_steps, std::vector<int>{final_state["step"].get<int>()});
+}
+
 TEST_F(TrainCli, BadConfigurationsAreOneLineErrors) {
   struct Case {
     std::string arguments, expected;
