@@ -78,7 +78,7 @@ void add_train_options(po::options_description& described, train::TrainOptions& 
       ("train.seed", po::value(&options.seed)->default_value(options.seed),
        "seed of weights, data order, dropout and augmentation")
       ("train.eval-every", po::value(&options.eval_every)->default_value(options.eval_every),
-       "evaluate on val every N steps; 0: after every epoch")
+       "evaluate on val every N steps (and after the last); 0: after every epoch")
       ("train.metric", po::value(&options.metric)->default_value(options.metric),
        "score that picks best.pt: Bleu_1..Bleu_4, ROUGE_L, CIDEr")
       ("train.patience", po::value(&options.patience)->default_value(options.patience),
