@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "train/run_log.h"
 #include "util/cli.h"
 #include "util/error.h"
 
@@ -34,33 +35,6 @@ std::map<std::string, std::string> read_config(const fs::path& file) {
     return config;
   } catch (const boost::program_options::error& error) {
     throw file_error(file.string(), program_options_error_text(error));
-  }
-}
-
-std::map<std::string, double> read_scores(const nlohmann::json& scores, const fs::path& file) {
-  if (!scores.is_object()) throw file_error(file.string(), "scores are not a JSON object");
-  std::map<std::string, double> result;
-  for (const auto& [name, value] : scores.items()) {
-    if (!value.is_number()) throw file_error(file.string(), "score '" + name + "' is not a number");
-    result[name] = value.get<double>();
-  }
-  return result;
-}
-
-void read_best_evaluation(const fs::path& file, RunSummary& run) {
-  std::ifstream in(file);
-  if (!in) return;  // trained no step yet
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (line.empty()) continue;
-    const auto entry = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (entry.is_discarded() || !entry.is_object()) {
-      throw file_error(file.string(), "line " + std::to_string(number) + " is not a JSON object");
-    }
-    if (entry.value("type", "") != "eval" || !entry.value("best", false)) continue;
-    run.has_val = true;
-    run.best_step = entry.value("step", 0L);
-    run.best_val = read_scores(entry.value("scores", nlohmann::json::object()), file);
   }
 }
 
@@ -90,7 +64,12 @@ RunSummary summarize_run(const fs::path& run_dir) {
   run.name = fs::path(run_dir).lexically_normal().filename().string();
   if (run.name.empty()) run.name = fs::path(run_dir).lexically_normal().parent_path().filename().string();
   run.config = read_config(run_dir / "config.ini");
-  read_best_evaluation(run_dir / "log.jsonl", run);
+  if (const auto history = read_run_history(run_dir / "log.jsonl"); const auto* best = history.best()) {
+    run.has_val = true;
+    run.best_step = best->step;
+    run.best_val = best->scores;
+    run.best_val.erase("loss");  // the table compares metrics
+  }
   const fs::path test_scores = run_dir / "scores_test.json";
   if (fs::exists(test_scores)) {
     std::ifstream in(test_scores);
@@ -98,7 +77,7 @@ RunSummary summarize_run(const fs::path& run_dir) {
     if (report.is_discarded() || !report.contains("corpus")) {
       throw file_error(test_scores.string(), "not a capeval report (no \"corpus\" scores)");
     }
-    run.test = read_scores(report["corpus"], test_scores);
+    run.test = score_map(report["corpus"], test_scores, "corpus score");
   }
   return run;
 }

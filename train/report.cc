@@ -31,16 +31,6 @@ json read_json_file(const fs::path& file, const std::string& missing_hint) {
   return parsed;
 }
 
-std::map<std::string, double> number_map(const json& object, const fs::path& file, const std::string& what) {
-  if (!object.is_object()) throw file_error(file.string(), what + " is not a JSON object");
-  std::map<std::string, double> numbers;
-  for (const auto& [name, value] : object.items()) {
-    if (!value.is_number()) throw file_error(file.string(), what + " '" + name + "' is not a number");
-    numbers[name] = value.get<double>();
-  }
-  return numbers;
-}
-
 // An image id as the results and scores files write it, as a map key.
 std::string id_key(const json& image_id) { return image_id.dump(); }
 
@@ -108,7 +98,7 @@ void add_blind_baseline(RunReport& report, const std::string& dataset_setting) {
     const fs::path scores_file = candidate / ("scores_" + report.split + ".json");
     const json scores = read_json_file(scores_file, "");
     report.scores.push_back({"blind baseline (" + other.name + ": no image)", scores_file.string(),
-                             number_map(scores.value("corpus", json()), scores_file, "corpus score")});
+                             score_map(scores.value("corpus", json()), scores_file, "corpus score")});
     return;
   }
   report.notes.push_back("No blind baseline: no run beside this one (in " + parent.string() +
@@ -188,47 +178,6 @@ void select_gallery(std::vector<GalleryItem>& items, std::size_t limit, std::str
 
 }  // namespace
 
-const RunHistory::Evaluation* RunHistory::best() const {
-  const Evaluation* found = nullptr;
-  for (const auto& evaluation : evaluations)
-    if (evaluation.best) found = &evaluation;
-  return found;
-}
-
-RunHistory read_run_history(const fs::path& log_file) {
-  RunHistory history;
-  std::ifstream in(log_file);
-  if (!in) return history;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (line.empty()) continue;
-    const auto entry = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (entry.is_discarded() || !entry.is_object()) {
-      throw file_error(log_file.string(), "line " + std::to_string(number) + " is not a JSON object");
-    }
-    const auto number_or = [&](const char* key, double fallback) {
-      const auto found = entry.find(key);
-      return found != entry.end() && found->is_number() ? found->get<double>() : fallback;
-    };
-    const std::string type = entry.value("type", "");
-    if (type == "train") {
-      history.train.push_back({static_cast<long>(number_or("step", 0)), static_cast<long>(number_or("epoch", 0)),
-                               number_or("loss", std::nan("")), number_or("learning_rate", std::nan(""))});
-    } else if (type == "eval") {
-      RunHistory::Evaluation evaluation;
-      evaluation.step = static_cast<long>(number_or("step", 0));
-      evaluation.epoch = static_cast<long>(number_or("epoch", 0));
-      evaluation.best = entry.value("best", false);
-      if (entry.contains("scores")) {
-        evaluation.scores = number_map(entry["scores"], log_file, "line " + std::to_string(number) + ": score");
-      }
-      if (entry.contains("loss") && entry["loss"].is_number()) evaluation.scores["loss"] = entry["loss"].get<double>();
-      history.evaluations.push_back(std::move(evaluation));
-    }
-  }
-  return history;
-}
-
 RunReport gather_run_report(const ReportRequest& request) {
   const data::Split split = parse_split(request.split);
   if (request.gallery_limit < 4) throw InputError("--gallery must be at least 4 images");
@@ -256,7 +205,7 @@ RunReport gather_run_report(const ReportRequest& request) {
   const fs::path sidecar = request.run / "checkpoints" / (report.checkpoint_name + ".pt.json");
   report.checkpoint = fs::exists(sidecar) ? read_json_file(sidecar, "") : json::object();
   report.scores.push_back({"captioner (" + run.name + ", " + report.checkpoint_name + ".pt)", scores_file.string(),
-                           number_map(scores.value("corpus", json()), scores_file, "corpus score")});
+                           score_map(scores.value("corpus", json()), scores_file, "corpus score")});
 
   // The dataset the captions were made from (caption's --data), else the run's own.
   const std::string dataset_setting =
@@ -287,7 +236,7 @@ RunReport gather_run_report(const ReportRequest& request) {
     }
     json metrics = image;
     metrics.erase("image_id");
-    per_image[id_key(image["image_id"])] = number_map(metrics, scores_file, "per-image score");
+    per_image[id_key(image["image_id"])] = score_map(metrics, scores_file, "per-image score");
   }
   std::vector<GalleryItem> items;
   for (std::size_t i = 0; i < set.size(); ++i) {

@@ -16,32 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "train/compare.h"
+#include "train/run_log.h"
 
 namespace captioner::train {
-
-// A run's training curves, from log.jsonl.
-struct RunHistory {
-  struct TrainPoint {
-    long step = 0;
-    long epoch = 0;
-    double loss = 0.0;
-    double learning_rate = 0.0;
-  };
-  struct Evaluation {
-    long step = 0;
-    long epoch = 0;
-    std::map<std::string, double> scores;  // every metric on val; "loss" too when logged
-    bool best = false;                     // a new best by train.metric (best.pt was written)
-  };
-  std::vector<TrainPoint> train;
-  std::vector<Evaluation> evaluations;
-  // The last evaluation marked best (the one best.pt holds); nullptr when none.
-  const Evaluation* best() const;
-};
-
-// Missing file: an empty history (the run trained no step yet). InputError naming the file
-// and line for a line that is not a JSON object.
-RunHistory read_run_history(const std::filesystem::path& log_file);
 
 // One row of the score table.
 struct ScoreRow {
