@@ -37,6 +37,39 @@ void read_module(torch::nn::Module& model, torch::serialize::InputArchive& archi
   }
 }
 
+// The state's fields that its readers look up, with their JSON types: a hand-edited or
+// foreign state with another type is refused here, naming the file, instead of failing
+// later inside a reader.
+void check_state_fields(const TrainingState& state, const std::filesystem::path& file) {
+  using Json = nlohmann::json;
+  struct Field {
+    const char* name;
+    bool (*fits)(const Json&);
+    const char* kind;
+  };
+  static const Field kFields[] = {
+      {"epoch", [](const Json& v) { return v.is_number_unsigned(); }, "a non-negative integer"},
+      {"batch", [](const Json& v) { return v.is_number_unsigned(); }, "a non-negative integer"},
+      {"step", [](const Json& v) { return v.is_number_unsigned(); }, "a non-negative integer"},
+      {"best_step", [](const Json& v) { return v.is_number_integer(); }, "an integer"},
+      {"evaluated_step", [](const Json& v) { return v.is_number_integer(); }, "an integer"},
+      {"evaluations_since_best", [](const Json& v) { return v.is_number_unsigned(); }, "a non-negative integer"},
+      {"best_score", [](const Json& v) { return v.is_number() || v.is_null(); }, "a number or null"},
+      {"finished", [](const Json& v) { return v.is_boolean(); }, "true or false"},
+      {"metric", [](const Json& v) { return v.is_string(); }, "a string"},
+      {"config_sha256", [](const Json& v) { return v.is_string(); }, "a string"},
+      {"tokenizer_sha256", [](const Json& v) { return v.is_string(); }, "a string"},
+      {"dataset", [](const Json& v) { return v.is_string(); }, "a string"},
+      {"scores", [](const Json& v) { return v.is_object(); }, "a JSON object"},
+  };
+  for (const auto& field : kFields) {
+    const auto found = state.find(field.name);
+    if (found != state.end() && !field.fits(*found)) {
+      throw file_error(file.string(), std::string("the training state's '") + field.name + "' is not " + field.kind);
+    }
+  }
+}
+
 torch::serialize::InputArchive open_checkpoint(const std::filesystem::path& file, TrainingState& state) {
   if (!std::filesystem::exists(file)) throw file_error(file.string(), "no such checkpoint");
   // LibTorch reads the archive without its CRC-32s and may crash on damaged bytes.
@@ -57,6 +90,7 @@ torch::serialize::InputArchive open_checkpoint(const std::filesystem::path& file
   } catch (const std::exception&) {
     throw file_error(file.string(), "not a captioner checkpoint");
   }
+  check_state_fields(state, file);
   return archive;
 }
 

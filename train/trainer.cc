@@ -212,6 +212,12 @@ class Trainer {
         throw InputError("run " + run_dir_.string() + " exists; resume it (--run.resume true) or choose another --run.name");
       }
       state_ = load_checkpoint(last, *model_, optimizer_.get());
+      // Where the run stands (load_checkpoint checked the types of the fields present).
+      for (const char* position : {"epoch", "batch", "step"}) {
+        if (!state_.contains(position)) {
+          throw file_error(last.string(), std::string("the training state has no '") + position + "'");
+        }
+      }
       if (state_.value("config_sha256", "") != config_sha256_) {
         throw file_error((run_dir_ / "config.ini").string(),
                          "the run was trained with another config; resume it with the same config, or start a new "

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -48,6 +49,29 @@ TEST(CheckpointState, StateThatIsNotAnObjectIsNotACheckpoint) {
     EXPECT_EQ(error_of(file), file.string() + ": not a captioner checkpoint") << state;
     fs::remove(file);
   }
+}
+
+// A field its readers look up, with another JSON type (a hand-edited state): one line naming
+// the file and the field, not an internal error in the command that reads it.
+TEST(CheckpointState, FieldsOfTheWrongTypeAreErrorsNamingTheField) {
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"epoch": "2", "step": 40})", "the training state's 'epoch' is not a non-negative integer"},
+      {R"({"epoch": 2, "step": -1})", "the training state's 'step' is not a non-negative integer"},
+      {R"({"step": 4, "batch": 1.5})", "the training state's 'batch' is not a non-negative integer"},
+      {R"({"best_score": "high"})", "the training state's 'best_score' is not a number or null"},
+      {R"({"finished": 1})", "the training state's 'finished' is not true or false"},
+      {R"({"tokenizer_sha256": 7})", "the training state's 'tokenizer_sha256' is not a string"},
+      {R"({"scores": [1]})", "the training state's 'scores' is not a JSON object"},
+  };
+  for (const auto& [state, problem] : cases) {
+    const fs::path file = checkpoint_with_state("wrong_type", state);
+    EXPECT_EQ(error_of(file), file.string() + ": " + problem) << state;
+    fs::remove(file);
+  }
+  // Before the first evaluation the best score is null (JSON has no -inf).
+  const fs::path file = checkpoint_with_state("null_best", R"({"step": 3, "best_score": null, "finished": false})");
+  EXPECT_EQ(error_of(file), "(no error)");
+  fs::remove(file);
 }
 
 TEST(CheckpointState, OtherFilesAreNotCheckpoints) {
