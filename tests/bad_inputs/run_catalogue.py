@@ -23,6 +23,7 @@ Usage: run_catalogue.py --captioner PATH --capeval PATH --work DIR [--jobs N] [-
 import argparse
 import concurrent.futures
 import fcntl
+import glob
 import hashlib
 import json
 import os
@@ -203,6 +204,11 @@ class Fixtures:
         child.wait()
         if json.load(open(sidecar)).get("finished", True):
             raise RuntimeError("the run to be killed finished first")
+        # A kill that lands while a checkpoint is written leaves its temporary, which the next
+        # run rightly deletes: the cases compare the folder before and after, so the fixture
+        # starts without it whatever moment the kill hit.
+        for leftover in glob.glob(f"{run_dir}/**/*.captioner-tmp-*", recursive=True):
+            os.remove(leftover)
 
     def placeholders(self, case_dir):
         return {"captioner": self.captioner, "capeval": self.capeval, "case": case_dir, "shapes": self.shapes,
